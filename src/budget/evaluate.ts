@@ -1,0 +1,72 @@
+import type { Budgets, Level } from '../config/budget-file.js'
+import type { FailOn } from '../config/inputs.js'
+import { Rule, RULE_NAMES, type RuleName } from '../constants.js'
+
+/** What budgets read of a platform: a measurement and a report entry both fit. */
+export interface MeasuredPlatform {
+  platform: string
+  size: number
+  compressedSize: number
+  layerCount: number
+  layers: ReadonlyArray<{ digest: string; size: number }>
+}
+
+export type Status = 'pass' | 'warn' | 'fail'
+export type Verdict = Status
+
+export interface BudgetResult {
+  rule: RuleName
+  platform: string
+  limit: number
+  actual: number
+  level: Level
+  status: Status
+  /** For per-layer rules: the layer that decided the result. */
+  layer?: string
+}
+
+function actualValue(rule: RuleName, platform: MeasuredPlatform): { actual: number; layer?: string } {
+  switch (rule) {
+    case Rule.MaxSize:
+      return { actual: platform.size }
+    case Rule.MaxCompressedSize:
+      return { actual: platform.compressedSize }
+    case Rule.MaxLayers:
+      return { actual: platform.layerCount }
+    case Rule.MaxLayerSize: {
+      const largest = platform.layers.reduce<MeasuredPlatform['layers'][number] | undefined>(
+        (best, layer) => (best === undefined || layer.size > best.size ? layer : best),
+        undefined
+      )
+      return { actual: largest?.size ?? 0, layer: largest?.digest }
+    }
+  }
+}
+
+/** Every budget against every platform: each platform must fit on its own. */
+export function evaluateBudgets(budgets: Budgets, platforms: MeasuredPlatform[]): BudgetResult[] {
+  const results: BudgetResult[] = []
+  for (const rule of RULE_NAMES) {
+    const budget = budgets[rule]
+    if (budget === undefined) continue
+    for (const platform of platforms) {
+      const { actual, layer } = actualValue(rule, platform)
+      const status: Status = actual <= budget.limit ? 'pass' : budget.level === 'error' ? 'fail' : 'warn'
+      results.push({ rule, platform: platform.platform, limit: budget.limit, actual, level: budget.level, status, ...(layer ? { layer } : {}) })
+    }
+  }
+  return results
+}
+
+export function verdictOf(results: readonly BudgetResult[]): Verdict {
+  if (results.some(result => result.status === 'fail')) return 'fail'
+  if (results.some(result => result.status === 'warn')) return 'warn'
+  return 'pass'
+}
+
+/** Whether the verdict fails the step, as `fail-on` asks. */
+export function failsStep(verdict: Verdict, failOn: FailOn): boolean {
+  if (failOn === 'never') return false
+  if (failOn === 'warning') return verdict !== 'pass'
+  return verdict === 'fail'
+}

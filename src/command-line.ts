@@ -1,0 +1,106 @@
+import { parseArgs } from 'node:util'
+import { Input, type InputName } from './constants.js'
+import { InputError } from './config/errors.js'
+import { getInputs } from './config/inputs.js'
+import { createExec } from './exec.js'
+import type { Host } from './host.js'
+import { execute, nodeDeps, type Deps } from './main.js'
+
+export const ExitCode = { Ok: 0, BudgetFailed: 1, Error: 2 } as const
+
+const BOOLEAN_INPUTS: readonly InputName[] = [Input.Push, Input.Load, Input.NoCache, Input.Pull]
+const MULTIPLE_INPUTS: readonly InputName[] = [
+  Input.Platforms,
+  Input.BuildArgs,
+  Input.Secrets,
+  Input.SecretFiles,
+  Input.Tags,
+  Input.Labels,
+  Input.CacheFrom,
+  Input.CacheTo
+]
+
+export const USAGE = `Usage: image-budget [options] [context]
+
+Builds the image with docker buildx (or measures --image), measures every platform and checks the
+budgets. Options are the action's inputs, e.g.:
+  --file Dockerfile --target runtime --platforms linux/amd64,linux/arm64
+  --max-size 150MB --max-compressed-size 60MiB --max-layers 20 --max-layer-size 50MB
+  --budget-file .github/image-budget.yml --image registry.example/app:1.2 --report report.json
+List options (--platforms, --build-args, --tags, ...) may be repeated. Flags: --push --load --no-cache --pull.
+Exit status: 0 within budget, 1 over budget, 2 bad input or a failed build.`
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream
+  stderr: NodeJS.WritableStream
+}
+
+function terminalHost(io: CliIo): Host {
+  const secrets: string[] = []
+  const mask = (text: string): string => secrets.reduce((masked, secret) => masked.split(secret).join('***'), text)
+  const line = (text: string): void => {
+    io.stderr.write(`${mask(text)}\n`)
+  }
+  return {
+    info: line,
+    warning: message => line(`warning: ${message}`),
+    error: message => line(`error: ${message}`),
+    group: async (name, work) => {
+      line(`== ${name}`)
+      return work()
+    },
+    setOutput: () => undefined,
+    setSecret: value => {
+      if (value !== '') secrets.push(value)
+    },
+    present: async (_markdown, text) => {
+      io.stdout.write(mask(text))
+    }
+  }
+}
+
+/** Reads flags named like the action's inputs; a positional argument is the context. */
+export function parseCliArgs(argv: string[]): { values: Map<InputName, string>; help: boolean } {
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = { help: { type: 'boolean' } }
+  for (const name of Object.values(Input)) {
+    options[name] = BOOLEAN_INPUTS.includes(name)
+      ? { type: 'boolean' }
+      : { type: 'string', multiple: MULTIPLE_INPUTS.includes(name) }
+  }
+  let parsed
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true })
+  } catch (error) {
+    throw new InputError(`${(error as Error).message}\n\n${USAGE}`)
+  }
+  const values = new Map<InputName, string>()
+  for (const [key, value] of Object.entries(parsed.values)) {
+    if (key === 'help') continue
+    values.set(key as InputName, Array.isArray(value) ? value.join('\n') : String(value))
+  }
+  if (parsed.positionals.length > 1) throw new InputError(`Only one context may be given, got ${parsed.positionals.join(' ')}`)
+  if (parsed.positionals.length === 1) {
+    if (values.has(Input.Context)) throw new InputError('Give the context either as --context or as an argument, not both')
+    values.set(Input.Context, parsed.positionals[0])
+  }
+  return { values, help: parsed.values.help === true }
+}
+
+/** The CLI over the same core as the action; returns the exit status. */
+export async function runCli(argv: string[], io: CliIo, deps: Partial<Deps> = {}): Promise<number> {
+  const host = terminalHost(io)
+  try {
+    const { values, help } = parseCliArgs(argv)
+    if (help) {
+      io.stdout.write(`${USAGE}\n`)
+      return ExitCode.Ok
+    }
+    const inputs = getInputs(name => values.get(name) ?? '')
+    const outcome = await execute(inputs, host, { ...nodeDeps(), exec: createExec(io.stderr as never), ...deps })
+    io.stderr.write(`report: ${outcome.reportPath}\n`)
+    return outcome.failed ? ExitCode.BudgetFailed : ExitCode.Ok
+  } catch (error) {
+    host.error(error instanceof Error ? error.message : String(error))
+    return ExitCode.Error
+  }
+}

@@ -1,0 +1,126 @@
+import * as path from 'node:path'
+import { DEFAULT_BUDGET_FILE, Input, Rule, type InputName, type RuleName } from '../constants.js'
+import { budgetsFor, parseBudgetFile, parseLimit, type BudgetFile, type Budgets } from './budget-file.js'
+import { InputError } from './errors.js'
+import type { Inputs } from './inputs.js'
+import { SizeError } from './size.js'
+
+export interface Secret {
+  id: string
+  value: string
+}
+export interface SecretFile {
+  id: string
+  path: string
+}
+
+/** Everything the pipeline needs, validated: inputs, the budget file and the values derived from them. */
+export interface Config {
+  inputs: Inputs
+  name: string
+  budgets: Budgets
+  budgetFile?: string
+  secrets: Secret[]
+  secretFiles: SecretFile[]
+}
+
+/** The file system reads that configuration needs, passed in so the core stays pure. */
+export interface ConfigFiles {
+  cwd: string
+  readText(file: string): Promise<string>
+  exists(file: string): Promise<boolean>
+}
+
+const INLINE_RULES: ReadonlyArray<[RuleName, InputName]> = [
+  [Rule.MaxSize, Input.MaxSize],
+  [Rule.MaxCompressedSize, Input.MaxCompressedSize],
+  [Rule.MaxLayers, Input.MaxLayers],
+  [Rule.MaxLayerSize, Input.MaxLayerSize]
+]
+
+const PLATFORM_PATTERN = /^[a-z0-9_-]+\/[a-z0-9_-]+(\/[a-z0-9_.-]+)?$/i
+
+export function inlineBudgets(inputs: Inputs): Budgets {
+  const budgets: Budgets = {}
+  for (const [rule, input] of INLINE_RULES) {
+    const raw = inputs[input as keyof Inputs] as string
+    if (raw === '') continue
+    try {
+      budgets[rule] = { limit: parseLimit(rule, raw), level: 'error', source: `input ${input}` }
+    } catch (error) {
+      if (error instanceof SizeError) throw new InputError(`Input "${input}": ${error.message}`)
+      throw error
+    }
+  }
+  return budgets
+}
+
+function parseKeyValues(input: InputName, items: string[]): Array<{ key: string; value: string }> {
+  return items.map(item => {
+    const separator = item.indexOf('=')
+    if (separator <= 0) throw new InputError(`Input "${input}": "${maskValue(item)}" is not of the form id=value`)
+    return { key: item.slice(0, separator).trim(), value: item.slice(separator + 1) }
+  })
+}
+
+/** Never echo a secret back in an error: keep the id, hide the rest. */
+function maskValue(item: string): string {
+  const separator = item.indexOf('=')
+  return separator > 0 ? `${item.slice(0, separator)}=***` : '***'
+}
+
+/**
+ * The default display name: the Dockerfile's path without "Dockerfile", or the folder's name for a
+ * Dockerfile at the root, plus the target; the image reference when measuring an existing image.
+ */
+export function defaultName(inputs: Inputs, cwd: string): string {
+  if (inputs.image !== '') return inputs.image
+  const file = inputs.file !== '' ? inputs.file : path.join(inputs.context, 'Dockerfile')
+  const relative = path.relative(cwd, path.resolve(cwd, file)).split(path.sep).join('/')
+  const directory = path.posix.dirname(relative)
+  const base = path.posix.basename(relative)
+  const stem = base === 'Dockerfile' ? '' : base.replace(/^Dockerfile\.|\.Dockerfile$/i, '')
+  let name = [directory === '.' ? '' : directory, stem].filter(Boolean).join('/')
+  if (name === '' || name.startsWith('..')) name = path.basename(cwd)
+  return inputs.target !== '' ? `${name}-${inputs.target}` : name
+}
+
+export async function loadConfig(inputs: Inputs, files: ConfigFiles): Promise<Config> {
+  for (const platform of inputs.platforms) {
+    if (!PLATFORM_PATTERN.test(platform)) {
+      throw new InputError(`Input "${Input.Platforms}": "${platform}" is not a platform like linux/amd64 or linux/arm/v7`)
+    }
+  }
+  if (inputs.push && inputs.tags.length === 0 && inputs.image === '') {
+    throw new InputError(`Input "${Input.Push}" is true but "${Input.Tags}" is empty: name the image to push`)
+  }
+  const secrets = parseKeyValues(Input.Secrets, inputs.secrets).map(({ key, value }) => ({ id: key, value }))
+  const secretFiles = parseKeyValues(Input.SecretFiles, inputs['secret-files']).map(({ key, value }) => ({
+    id: key,
+    path: path.resolve(files.cwd, value)
+  }))
+  const inline = inlineBudgets(inputs)
+
+  let budgetFile: BudgetFile | undefined
+  const explicitFile = inputs['budget-file']
+  const budgetPath = path.resolve(files.cwd, explicitFile !== '' ? explicitFile : DEFAULT_BUDGET_FILE)
+  if (explicitFile !== '' || (await files.exists(budgetPath))) {
+    let text: string
+    try {
+      text = await files.readText(budgetPath)
+    } catch (error) {
+      throw new InputError(`Input "${Input.BudgetFile}": cannot read "${explicitFile || DEFAULT_BUDGET_FILE}" (${(error as Error).message})`)
+    }
+    budgetFile = parseBudgetFile(path.relative(files.cwd, budgetPath) || budgetPath, text)
+  }
+
+  const name = inputs.name !== '' ? inputs.name : defaultName(inputs, files.cwd)
+  return {
+    inputs,
+    name,
+    budgets: budgetsFor(name, budgetFile, inline),
+    budgetFile: budgetFile?.path,
+    secrets,
+    secretFiles
+  }
+}

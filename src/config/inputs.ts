@@ -1,0 +1,96 @@
+import { Input, type InputName } from '../constants.js'
+import { InputError } from './errors.js'
+
+export type FailOn = 'error' | 'warning' | 'never'
+
+/** Every input of action.yml, keyed exactly as there, read once by getInputs(). */
+export interface Inputs {
+  context: string
+  file: string
+  target: string
+  platforms: string[]
+  'build-args': string[]
+  secrets: string[]
+  'secret-files': string[]
+  tags: string[]
+  labels: string[]
+  push: boolean
+  load: boolean
+  builder: string
+  'cache-from': string[]
+  'cache-to': string[]
+  'no-cache': boolean
+  pull: boolean
+  image: string
+  name: string
+  'budget-file': string
+  'max-size': string
+  'max-compressed-size': string
+  'max-layers': string
+  'max-layer-size': string
+  'fail-on': FailOn
+  summary: boolean
+  report: string
+}
+
+/** Reads one raw input; '' when it was not given. @actions/core's getInput and the CLI both fit. */
+export type InputReader = (name: InputName) => string
+
+/**
+ * Splits a list input. Items are separated by newlines, and also by commas unless the items
+ * themselves may contain commas (cache specs, build args, labels, secrets), as in
+ * docker/build-push-action.
+ */
+export function parseList(raw: string, { ignoreComma = false } = {}): string[] {
+  const lines = raw.split(/\r?\n/)
+  const items = ignoreComma ? lines : lines.flatMap(line => line.split(','))
+  return items.map(item => item.trim()).filter(item => item !== '' && !item.startsWith('#'))
+}
+
+export function parseBoolean(name: InputName, raw: string, fallback: boolean): boolean {
+  const value = raw.trim().toLowerCase()
+  if (value === '') return fallback
+  if (value === 'true') return true
+  if (value === 'false') return false
+  throw new InputError(`Input "${name}" must be true or false, got "${raw}"`)
+}
+
+export function parseEnum<T extends string>(name: InputName, raw: string, allowed: readonly T[], fallback: T): T {
+  const value = raw.trim()
+  if (value === '') return fallback
+  if ((allowed as readonly string[]).includes(value)) return value as T
+  throw new InputError(`Input "${name}" must be one of ${allowed.join(', ')}, got "${raw}"`)
+}
+
+export function getInputs(read: InputReader): Inputs {
+  const text = (name: InputName): string => read(name).trim()
+  const list = (name: InputName, ignoreComma = false): string[] => parseList(read(name), { ignoreComma })
+  return {
+    context: text(Input.Context) || '.',
+    file: text(Input.File),
+    target: text(Input.Target),
+    platforms: list(Input.Platforms),
+    'build-args': list(Input.BuildArgs, true),
+    secrets: list(Input.Secrets, true),
+    'secret-files': list(Input.SecretFiles, true),
+    tags: list(Input.Tags),
+    labels: list(Input.Labels, true),
+    push: parseBoolean(Input.Push, read(Input.Push), false),
+    load: parseBoolean(Input.Load, read(Input.Load), false),
+    builder: text(Input.Builder),
+    'cache-from': list(Input.CacheFrom, true),
+    'cache-to': list(Input.CacheTo, true),
+    'no-cache': parseBoolean(Input.NoCache, read(Input.NoCache), false),
+    pull: parseBoolean(Input.Pull, read(Input.Pull), false),
+    image: text(Input.Image),
+    name: text(Input.Name),
+    'budget-file': text(Input.BudgetFile),
+    'max-size': text(Input.MaxSize),
+    'max-compressed-size': text(Input.MaxCompressedSize),
+    'max-layers': text(Input.MaxLayers),
+    'max-layer-size': text(Input.MaxLayerSize),
+    'fail-on': parseEnum(Input.FailOn, read(Input.FailOn), ['error', 'warning', 'never'] as const, 'error'),
+    summary: parseBoolean(Input.Summary, read(Input.Summary), true),
+    report: text(Input.Report)
+  }
+}

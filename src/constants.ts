@@ -1,0 +1,56 @@
+// Names that appear in action.yml, the CLI, the budget file and the report are declared once, here.
+
+export const Input = {
+  Context: 'context',
+  File: 'file',
+  Target: 'target',
+  Platforms: 'platforms',
+  BuildArgs: 'build-args',
+  Secrets: 'secrets',
+  SecretFiles: 'secret-files',
+  Tags: 'tags',
+  Labels: 'labels',
+  Push: 'push',
+  Load: 'load',
+  Builder: 'builder',
+  CacheFrom: 'cache-from',
+  CacheTo: 'cache-to',
+  NoCache: 'no-cache',
+  Pull: 'pull',
+  Image: 'image',
+  Name: 'name',
+  BudgetFile: 'budget-file',
+  MaxSize: 'max-size',
+  MaxCompressedSize: 'max-compressed-size',
+  MaxLayers: 'max-layers',
+  MaxLayerSize: 'max-layer-size',
+  FailOn: 'fail-on',
+  Summary: 'summary',
+  Report: 'report'
+} as const
+export type InputName = (typeof Input)[keyof typeof Input]
+
+export const Output = {
+  Verdict: 'verdict',
+  Report: 'report',
+  Size: 'size',
+  CompressedSize: 'compressed-size',
+  Digest: 'digest',
+  ImageId: 'imageid',
+  Metadata: 'metadata'
+} as const
+
+/** Budget rules, keyed as in the budget file and the report. */
+export const Rule = {
+  MaxSize: 'max-size',
+  MaxCompressedSize: 'max-compressed-size',
+  MaxLayers: 'max-layers',
+  MaxLayerSize: 'max-layer-size'
+} as const
+export type RuleName = (typeof Rule)[keyof typeof Rule]
+export const RULE_NAMES: readonly RuleName[] = Object.values(Rule)
+
+export const DEFAULT_BUDGET_FILE = '.github/image-budget.yml'
+export const REPORT_SCHEMA_VERSION = 1
+/** The first buildx release that speaks the GitHub Actions cache service v2. */
+export const MIN_BUILDX_FOR_GHA_CACHE = '0.21.0'

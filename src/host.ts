@@ -1,0 +1,41 @@
+// The side effects of a run, behind small interfaces: the action and the CLI each provide their own,
+// and tests pass fakes that record what happened.
+
+export interface ExecResult {
+  exitCode: number
+  stdout: string
+  stderr: string
+}
+
+export interface ExecOptions {
+  /** Keep the command's output out of the log (it is still returned). */
+  silent?: boolean
+}
+
+/** Runs a program with an argv array (never through a shell) and never throws on a non-zero exit. */
+export type Exec = (command: string, args: string[], options?: ExecOptions) => Promise<ExecResult>
+
+export interface AnnotationProperties {
+  file?: string
+  startLine?: number
+  title?: string
+}
+
+/** Where a run reports to: the Actions log, outputs and job summary, or a terminal. */
+export interface Host {
+  info(message: string): void
+  warning(message: string, properties?: AnnotationProperties): void
+  error(message: string, properties?: AnnotationProperties): void
+  group<T>(name: string, work: () => Promise<T>): Promise<T>
+  setOutput(name: string, value: string): void
+  /** Masks a value in everything the host prints from now on. */
+  setSecret(value: string): void
+  /** Shows the finished report: the job summary on GitHub, a table in a terminal. */
+  present(markdown: string, text: string): Promise<void>
+}
+
+export interface Clock {
+  now(): number
+}
+
+export const systemClock: Clock = { now: () => Date.now() }

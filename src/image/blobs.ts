@@ -1,0 +1,136 @@
+import { createReadStream } from 'node:fs'
+import { open, readFile, stat } from 'node:fs/promises'
+import * as path from 'node:path'
+import type { Readable } from 'node:stream'
+import { BLOCK_SIZE, normalizePath, paddedSize, parseHeader, parsePax } from './tar.js'
+import { checkDigest, type Descriptor, type ImageIndex } from './types.js'
+
+/** Where an image's blobs come from: an OCI layout (folder or tar) or a registry. */
+export interface BlobSource {
+  /** Describes the source in messages. */
+  readonly label: string
+  /** The descriptors the image starts from: index.json's manifests, or a reference's manifest. */
+  roots(): Promise<Descriptor[]>
+  /** Reads a small JSON blob (index, manifest, config). */
+  readJson<T>(descriptor: Descriptor): Promise<T>
+  /** Streams a blob (a layer) without holding it in memory. */
+  open(descriptor: Descriptor): Promise<Readable>
+}
+
+export class MissingBlobError extends Error {}
+
+function blobPath(digest: string): string {
+  const [algorithm, hex] = checkDigest(digest).split(':')
+  return `blobs/${algorithm}/${hex}`
+}
+
+async function readStreamText(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of stream) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+/** An OCI image layout in a folder, as `--output type=oci,tar=false` writes it. */
+export class OciDirectorySource implements BlobSource {
+  readonly label: string
+  constructor(private readonly dir: string) {
+    this.label = `OCI layout ${dir}`
+  }
+
+  async roots(): Promise<Descriptor[]> {
+    const index = JSON.parse(await readFile(path.join(this.dir, 'index.json'), 'utf8')) as ImageIndex
+    return index.manifests ?? []
+  }
+
+  async readJson<T>(descriptor: Descriptor): Promise<T> {
+    return JSON.parse(await readStreamText(await this.open(descriptor))) as T
+  }
+
+  async open(descriptor: Descriptor): Promise<Readable> {
+    const file = path.join(this.dir, blobPath(descriptor.digest))
+    try {
+      await stat(file)
+    } catch {
+      throw new MissingBlobError(`${this.label} names blob ${descriptor.digest} but does not contain it`)
+    }
+    return createReadStream(file, { highWaterMark: 1 << 20 })
+  }
+}
+
+interface TarMember {
+  offset: number
+  size: number
+}
+
+/**
+ * An OCI image layout inside an uncompressed tar, as `docker save` writes it. The tar is indexed by
+ * reading its headers only (each one's position follows from the previous size), then blobs are
+ * streamed from their offsets: nothing is extracted.
+ */
+export class OciTarSource implements BlobSource {
+  readonly label: string
+  private members: Map<string, TarMember> | undefined
+
+  constructor(private readonly file: string) {
+    this.label = `image archive ${file}`
+  }
+
+  private async index(): Promise<Map<string, TarMember>> {
+    if (this.members) return this.members
+    const members = new Map<string, TarMember>()
+    const handle = await open(this.file, 'r')
+    try {
+      const { size: fileSize } = await handle.stat()
+      const block = Buffer.alloc(BLOCK_SIZE)
+      let position = 0
+      let longName: string | undefined
+      while (position + BLOCK_SIZE <= fileSize) {
+        await handle.read(block, 0, BLOCK_SIZE, position)
+        const header = parseHeader(block)
+        if (header === undefined) break
+        const dataOffset = position + BLOCK_SIZE
+        let size = header.size
+        if (header.typeflag === 'x' || header.typeflag === 'L') {
+          const data = Buffer.alloc(header.size)
+          await handle.read(data, 0, header.size, dataOffset)
+          longName = header.typeflag === 'L' ? data.toString('utf8').replace(/\0.*$/s, '') : parsePax(data).get('path')
+        } else {
+          const name = normalizePath(longName ?? header.name)
+          longName = undefined
+          if (header.typeflag === '0' || header.typeflag === '7') members.set(name, { offset: dataOffset, size })
+          else size = header.typeflag === '5' || header.typeflag === '1' || header.typeflag === '2' ? 0 : size
+        }
+        position = dataOffset + paddedSize(size)
+      }
+    } finally {
+      await handle.close()
+    }
+    this.members = members
+    return members
+  }
+
+  private async member(name: string): Promise<TarMember> {
+    const member = (await this.index()).get(name)
+    if (member === undefined) throw new MissingBlobError(`${this.label} has no ${name}`)
+    return member
+  }
+
+  private async stream(name: string): Promise<Readable> {
+    const { offset, size } = await this.member(name)
+    if (size === 0) return (await import('node:stream')).Readable.from([])
+    return createReadStream(this.file, { start: offset, end: offset + size - 1, highWaterMark: 1 << 20 })
+  }
+
+  async roots(): Promise<Descriptor[]> {
+    const index = JSON.parse(await readStreamText(await this.stream('index.json'))) as ImageIndex
+    return index.manifests ?? []
+  }
+
+  async readJson<T>(descriptor: Descriptor): Promise<T> {
+    return JSON.parse(await readStreamText(await this.open(descriptor))) as T
+  }
+
+  async open(descriptor: Descriptor): Promise<Readable> {
+    return this.stream(blobPath(descriptor.digest))
+  }
+}
