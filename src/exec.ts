@@ -12,6 +12,7 @@ export function createExec(echoTo?: Writable): Exec {
     const result = await getExecOutput(command, args, {
       ignoreReturnCode: true,
       silent: options.silent ?? false,
+      ...(options.cwd ? { cwd: options.cwd } : {}),
       ...(echoTo ? { outStream: echoTo, errStream: echoTo } : {})
     })
     return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr }

@@ -10,6 +10,8 @@ export interface ExecResult {
 export interface ExecOptions {
   /** Keep the command's output out of the log (it is still returned). */
   silent?: boolean
+  /** The working directory; relative paths in the arguments resolve against it. */
+  cwd?: string
 }
 
 /** Runs a program with an argv array (never through a shell) and never throws on a non-zero exit. */

@@ -29670,6 +29670,7 @@ function createExec(echoTo) {
         const result = await getExecOutput(command, args, {
             ignoreReturnCode: true,
             silent: options.silent ?? false,
+            ...(options.cwd ? { cwd: options.cwd } : {}),
             ...(echoTo ? { outStream: echoTo, errStream: echoTo } : {})
         });
         return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
@@ -31541,8 +31542,15 @@ function cacheSpecs(inputs, name, env) {
     const scope = cacheScope(name);
     return { from: [`type=gha,scope=${scope}`], to: [`type=gha,scope=${scope},mode=max,ignore-error=true`] };
 }
-/** The argv of `docker buildx build`, built without side effects. */
-function getArgs(inputs, cache, paths) {
+/** Reads the driver from `docker buildx inspect` output (`Driver: docker-container`). */
+function parseDriver(inspectOutput) {
+    return /^Driver:\s*(\S+)/m.exec(inspectOutput)?.[1] ?? '';
+}
+/**
+ * The argv of `docker buildx build`, built without side effects. `driver` is the builder's driver
+ * (`docker`, `docker-container`, ...), when known.
+ */
+function getArgs(inputs, cache, paths, driver = '') {
     const args = ['buildx', 'build', '--progress=plain', '--metadata-file', paths.metadataFile];
     const repeat = (flag, values) => {
         for (const value of values)
@@ -31566,10 +31574,18 @@ function getArgs(inputs, cache, paths) {
         args.push('--no-cache');
     if (inputs.pull)
         args.push('--pull');
-    if (inputs.push)
-        args.push('--push');
-    if (inputs.load)
-        args.push('--load');
+    if (inputs.push && inputs.load && driver === 'docker') {
+        // The docker driver's image exporter stores the image in the engine as it pushes. Given as
+        // --push --load next to a third output, buildx runs two exporters that race to create the same
+        // image name in the engine ("already exists"); one exporter does both without a race.
+        args.push('--output', 'type=image,push=true');
+    }
+    else {
+        if (inputs.push)
+            args.push('--push');
+        if (inputs.load)
+            args.push('--load');
+    }
     // Last on purpose: with several exporters, BuildKit names in the layout's index.json the index of
     // the exporter that ran last, so the measured layout stays self-consistent only in this position.
     args.push('--output', `type=oci,dest=${paths.ociDir},tar=false`);
@@ -31682,7 +31698,7 @@ async function writeSecrets(config, dir) {
     return [...written, ...config.secretFiles];
 }
 async function runBuild(config, deps) {
-    const { exec, host, clock, env, workDir } = deps;
+    const { exec, host, clock, env, workDir, cwd } = deps;
     for (const secret of config.secrets)
         host.setSecret(secret.value);
     const cache = cacheSpecs(config.inputs, config.name, env);
@@ -31699,9 +31715,14 @@ async function runBuild(config, deps) {
         ociDir: external_node_path_namespaceObject.join(workDir, 'oci'),
         secretFiles: await writeSecrets(config, external_node_path_namespaceObject.join(workDir, 'secrets'))
     };
-    const args = getArgs(config.inputs, cache, paths);
+    let driver = '';
+    if (config.inputs.push && config.inputs.load) {
+        const builderArgs = config.inputs.builder !== '' ? ['--builder', config.inputs.builder] : [];
+        driver = parseDriver((await exec('docker', ['buildx', 'inspect', ...builderArgs], { silent: true, cwd })).stdout);
+    }
+    const args = getArgs(config.inputs, cache, paths, driver);
     const started = clock.now();
-    const result = await exec('docker', args);
+    const result = await exec('docker', args, { cwd });
     const seconds = Math.round((clock.now() - started) / 100) / 10;
     // buildx writes progress to stderr; both streams are kept for the error message.
     const output = `${result.stdout}\n${result.stderr}`;
@@ -32062,7 +32083,14 @@ function parseHeader(block, offset = 0) {
     for (let i = offset; i < offset + BLOCK_SIZE; i++) {
         checksum += i >= offset + 148 && i < offset + 156 ? 0x20 : block[i];
     }
-    if (checksum !== readNumber(block, offset + 148, 8)) {
+    let stored;
+    try {
+        stored = readNumber(block, offset + 148, 8);
+    }
+    catch {
+        stored = -1;
+    }
+    if (checksum !== stored) {
         throw new TarFormatError('tar header checksum mismatch: the data is not a tar archive or is corrupt');
     }
     let name = readString(block, offset, 100);

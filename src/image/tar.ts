@@ -68,7 +68,13 @@ export function parseHeader(block: Buffer, offset = 0): RawHeader | undefined {
   for (let i = offset; i < offset + BLOCK_SIZE; i++) {
     checksum += i >= offset + 148 && i < offset + 156 ? 0x20 : block[i]
   }
-  if (checksum !== readNumber(block, offset + 148, 8)) {
+  let stored: number
+  try {
+    stored = readNumber(block, offset + 148, 8)
+  } catch {
+    stored = -1
+  }
+  if (checksum !== stored) {
     throw new TarFormatError('tar header checksum mismatch: the data is not a tar archive or is corrupt')
   }
   let name = readString(block, offset, 100)

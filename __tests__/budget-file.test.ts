@@ -1,0 +1,88 @@
+import { describe, expect, it } from '@jest/globals'
+import { readFileSync } from 'node:fs'
+import { Ajv } from 'ajv'
+import { parse } from 'yaml'
+import { budgetsFor, parseBudgetFile } from '../src/config/budget-file.js'
+import { InputError } from '../src/config/errors.js'
+
+const schema = JSON.parse(readFileSync(new URL('../schema/image-budget.schema.json', import.meta.url), 'utf8'))
+const validate = new Ajv({ allErrors: true }).compile(schema)
+
+const GOOD = `# yaml-language-server: $schema=../schema/image-budget.schema.json
+version: 1
+defaults:
+  max-size: 200MB
+  max-layers: { limit: 20, level: warning }
+images:
+  api:
+    max-size: 150MiB
+    max-compressed-size:
+      limit: 60MB
+      level: error
+  worker:
+    max-layer-size: 52428800
+`
+
+describe('parseBudgetFile', () => {
+  it('reads defaults and per-image budgets with levels and where each was set', () => {
+    const file = parseBudgetFile('.github/image-budget.yml', GOOD)
+    expect(file.defaults).toEqual({
+      'max-size': { limit: 200_000_000, level: 'error', source: '.github/image-budget.yml:4' },
+      'max-layers': { limit: 20, level: 'warning', source: '.github/image-budget.yml:5' }
+    })
+    expect(file.images.api['max-size']).toMatchObject({ limit: 150 * 2 ** 20, level: 'error' })
+    expect(file.images.api['max-compressed-size']).toMatchObject({ limit: 60_000_000, level: 'error' })
+    expect(file.images.worker['max-layer-size']).toMatchObject({ limit: 52_428_800 })
+  })
+
+  it('is accepted by the JSON Schema shipped for editors', () => {
+    expect(validate(parse(GOOD))).toBe(true)
+  })
+
+  it.each([
+    ['images:\n  api:\n    max-size: 150 megs\n', /budget\.yml:3: images\.api\.max-size: "150 megs" has an unknown unit "megs"/],
+    ['defaults:\n  max-sise: 1MB\n', /budget\.yml:2: defaults\.max-sise: unknown rule \(known rules: max-size/],
+    ['defaults:\n  max-layers: 12.5\n', /budget\.yml:2: defaults\.max-layers: .*not a whole, non-negative number/],
+    ['defaults:\n  max-size: { limit: 1MB, level: fatal }\n', /budget\.yml:2: defaults\.max-size\.level: must be error or warning, got "fatal"/],
+    ['defaults:\n  max-size: { level: warning }\n', /defaults\.max-size: has no limit/],
+    ['defaults:\n  max-size: { limit: 1MB, levle: warning }\n', /defaults\.max-size\.levle: unknown key/],
+    ['defaults:\n  max-size: [1, 2]\n', /defaults\.max-size: must be a size, a number or \{ limit, level \}, got \[1,2\]/],
+    ['defaults: 12\n', /budget\.yml:1: defaults: must be a mapping of rules, got 12/],
+    ['budgets:\n  max-size: 1MB\n', /budget\.yml:1: budgets: unknown key \(expected version, defaults, images\)/],
+    ['version: 2\n', /version: must be 1, got 2/],
+    ['images: [api]\n', /images: must be a mapping of image names/],
+    ['defaults:\n  max-size: 1MB\n  max-size: 2MB\n', /budget\.yml:3: invalid YAML: Map keys must be unique/],
+    ['- just\n- a list\n', /the budget file must be a mapping/]
+  ])('names the file, line, key and value for %p', (text, message) => {
+    expect(() => parseBudgetFile('.github/image-budget.yml', text)).toThrow(InputError)
+    expect(() => parseBudgetFile('.github/image-budget.yml', text)).toThrow(message)
+  })
+
+  it.each([
+    'images:\n  api:\n    max-size: 150 megs\n',
+    'defaults:\n  max-sise: 1MB\n',
+    'defaults:\n  max-size: { limit: 1MB, level: fatal }\n',
+    'budgets:\n  max-size: 1MB\n'
+  ])('the JSON Schema refuses what the parser refuses: %p', text => {
+    expect(validate(parse(text))).toBe(false)
+  })
+
+  it('accepts an empty file and empty sections', () => {
+    expect(parseBudgetFile('f.yml', '')).toEqual({ path: 'f.yml', defaults: {}, images: {} })
+    expect(parseBudgetFile('f.yml', 'defaults:\nimages:\n')).toEqual({ path: 'f.yml', defaults: {}, images: {} })
+  })
+})
+
+describe('budgetsFor', () => {
+  it('applies defaults, then the image entry, then inline inputs', () => {
+    const file = parseBudgetFile('f.yml', GOOD)
+    const inline = { 'max-layers': { limit: 5, level: 'error' as const, source: 'input max-layers' } }
+    const api = budgetsFor('api', file, inline)
+    expect(api['max-size']?.limit).toBe(150 * 2 ** 20)
+    expect(api['max-layers']).toEqual(inline['max-layers'])
+    expect(api['max-compressed-size']?.limit).toBe(60_000_000)
+    const other = budgetsFor('other', file, {})
+    expect(other['max-size']?.limit).toBe(200_000_000)
+    expect(other['max-compressed-size']).toBeUndefined()
+  })
+})

@@ -1,0 +1,67 @@
+import { describe, expect, it } from '@jest/globals'
+import { gzipSync } from 'node:zlib'
+import { TarFormatError, TarScanner, type TarEntry } from '../src/image/tar.js'
+import { gnuTar, handHeader, LONG_DIR, sampleTree, sealHeader } from './helpers/tar.js'
+
+function scanAll(data: Buffer, chunkSize = data.length): TarEntry[] {
+  const entries: TarEntry[] = []
+  const scanner = new TarScanner(entry => entries.push(entry))
+  for (let offset = 0; offset < data.length; offset += chunkSize) scanner.write(data.subarray(offset, offset + chunkSize))
+  scanner.end()
+  return entries
+}
+
+describe('TarScanner', () => {
+  const tree = sampleTree()
+
+  it.each(['pax', 'gnu'] as const)('reads every entry of a %s tar written by GNU tar', format => {
+    const entries = scanAll(gnuTar(tree.root, format))
+    const byPath = new Map(entries.map(entry => [entry.path, entry]))
+    for (const file of tree.files.filter(file => file.path !== 'app/main.js')) {
+      expect(byPath.get(file.path)).toMatchObject({ type: 'file', size: file.bytes })
+    }
+    expect(byPath.get('app/link.js')).toMatchObject({ type: 'symlink', size: 0, linkName: 'main.js' })
+    // GNU tar stores the second name of a hard link as a link entry with no content.
+    // With names sorted, hard.js carries the content and main.js is the link.
+    expect(byPath.get('app/hard.js')).toMatchObject({ type: 'file', size: 12_345 })
+    expect(byPath.get('app/main.js')).toMatchObject({ type: 'hardlink', size: 0, linkName: './app/hard.js' })
+    expect(byPath.get('app')).toMatchObject({ type: 'directory', size: 0 })
+    expect(byPath.get(LONG_DIR)?.type).toBe('directory')
+    const regular = entries.filter(entry => entry.type === 'file').reduce((sum, entry) => sum + entry.size, 0)
+    expect(regular).toBe(tree.regularBytes)
+    expect(regular).toBe(12_345 + 70_000 + 1_048_577)
+  })
+
+  it('gives the same entries however the stream is cut into chunks', () => {
+    const data = gnuTar(tree.root, 'pax')
+    const whole = scanAll(data)
+    for (const chunkSize of [1, 7, 511, 512, 513, 4096]) {
+      expect(scanAll(data, chunkSize)).toEqual(whole)
+    }
+  })
+
+  it('reads base-256 sizes and ustar path prefixes', () => {
+    const prefix = 'p'.repeat(120)
+    const header = handHeader('file.bin', 1000, { base256: true })
+    const withPrefix = handHeader('short.txt', 3)
+    withPrefix.write(prefix, 345, 'utf8')
+    // The checksum covers the prefix: recompute it after writing.
+    sealHeader(withPrefix)
+    const data = Buffer.concat([header, Buffer.alloc(1024), withPrefix, Buffer.alloc(512), Buffer.alloc(1024)])
+    expect(scanAll(data)).toEqual([
+      { path: 'file.bin', type: 'file', size: 1000, linkName: '', mode: 0o644 },
+      { path: `${prefix}/short.txt`, type: 'file', size: 3, linkName: '', mode: 0o644 }
+    ])
+  })
+
+  it('refuses data that is not a tar archive', () => {
+    expect(() => scanAll(gzipSync(Buffer.alloc(4096, 1)))).toThrow(TarFormatError)
+    expect(() => scanAll(Buffer.alloc(512, 0x41))).toThrow(/checksum mismatch/)
+  })
+
+  it('refuses a truncated archive', () => {
+    const data = gnuTar(tree.root, 'pax')
+    const firstFile = data.indexOf('main.js')
+    expect(() => scanAll(data.subarray(0, firstFile + 2048))).toThrow(/truncated/)
+  })
+})

@@ -1,0 +1,46 @@
+// One measured task per process, so that its peak RSS is its own: `measure` runs the measuring
+// step of image-budget on an OCI layout; `gunzip` streams the same layer blobs through Node's zlib
+// and discards the output. Both read with the same stream and zlib chunk sizes.
+import { createReadStream } from 'node:fs'
+import * as path from 'node:path'
+import { Writable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { createGunzip } from 'node:zlib'
+import { OciDirectorySource } from '../src/image/blobs.js'
+import { measureImage, resolveImage } from '../src/image/measure.js'
+
+const [mode, dir] = process.argv.slice(2)
+
+async function measure(): Promise<number> {
+  const source = new OciDirectorySource(dir)
+  const platforms = await measureImage(source, await resolveImage(source))
+  return platforms.reduce((sum, platform) => sum + platform.size, 0)
+}
+
+async function gunzip(): Promise<number> {
+  const source = new OciDirectorySource(dir)
+  const image = await resolveImage(source)
+  let bytes = 0
+  for (const platform of image.platforms) {
+    for (const layer of platform.layers) {
+      const sink = new Writable({
+        highWaterMark: 1 << 20,
+        write(chunk: Buffer, _encoding, done) {
+          bytes += chunk.length
+          done()
+        }
+      })
+      await pipeline(
+        createReadStream(path.join(dir, 'blobs/sha256', layer.digest.slice(7)), { highWaterMark: 1 << 20 }),
+        createGunzip({ chunkSize: 256 * 1024 }),
+        sink
+      )
+    }
+  }
+  return bytes
+}
+
+const started = process.hrtime.bigint()
+const result = mode === 'measure' ? await measure() : await gunzip()
+const seconds = Number(process.hrtime.bigint() - started) / 1e9
+process.stdout.write(JSON.stringify({ mode, seconds, result, maxRssBytes: process.resourceUsage().maxRSS * 1024 }))
