@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 bash scripts/ensure-node.sh
 bash scripts/setup-engine.sh
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  npm install --no-audit --no-fund
 fi
 export CI=${CI:-true}
 npm test
