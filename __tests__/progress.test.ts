@@ -9,11 +9,11 @@ const fixture = (name: string): string => readFileSync(new URL(`../__fixtures__/
 
 describe('parseProgress', () => {
   it('counts each Dockerfile step of each platform, none cached on a first build', () => {
-    expect(parseProgress(fixture('multi-platform-first.log'))).toEqual({ steps: 10, cachedSteps: 0 })
+    expect(parseProgress(fixture('multi-platform-first.txt'))).toEqual({ steps: 10, cachedSteps: 0 })
   })
 
   it('counts cached steps on a rebuild', () => {
-    expect(parseProgress(fixture('multi-platform-cached.log'))).toEqual({ steps: 10, cachedSteps: 10 })
+    expect(parseProgress(fixture('multi-platform-cached.txt'))).toEqual({ steps: 10, cachedSteps: 10 })
   })
 
   it('leaves out internal vertices (context, Dockerfile, metadata)', () => {
@@ -24,7 +24,7 @@ describe('parseProgress', () => {
 
 describe('describeFailure', () => {
   it('names the failing step, its last lines and BuildKit error', () => {
-    const text = describeFailure(fixture('failed-run.log'))
+    const text = describeFailure(fixture('failed-run.txt'))
     expect(text).toContain('failed step: [stage-1 1/1] RUN echo "compiling step one"')
     expect(text).toContain('  compiling step one')
     expect(text).toContain('  error: cannot find module')
@@ -39,7 +39,7 @@ describe('describeFailure', () => {
 
   it('recognises an engine that is not running', () => {
     expect(isEngineUnreachable('ERROR: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?')).toBe(true)
-    expect(isEngineUnreachable(fixture('failed-run.log'))).toBe(false)
+    expect(isEngineUnreachable(fixture('failed-run.txt'))).toBe(false)
   })
 })
 
