@@ -1,0 +1,321 @@
+// The final filesystem of an image, built layer by layer from tar entries as overlayfs would:
+// a later version of a path hides the earlier one, `.wh.<name>` removes a path of lower layers and
+// `.wh..wh..opq` empties a directory of what lower layers put there. Every hidden version of a
+// regular file is counted once as waste; the visible version never is.
+//
+// Memory matters (an image may hold a million files): a file is a small integer id into typed
+// arrays of sizes and layers, and directories are Maps from names to ids or child directories.
+
+import type { EntryType } from './tar.js'
+
+export const WHITEOUT_PREFIX = '.wh.'
+export const OPAQUE_MARKER = '.wh..wh..opq'
+
+/** What a layer says about one path: the kinds a tar entry can be, plus the two whiteout kinds. */
+export const enum EntryKind {
+  File = 0,
+  Hardlink = 1,
+  Symlink = 2,
+  Directory = 3,
+  Other = 4,
+  Whiteout = 5,
+  Opaque = 6
+}
+
+export function entryKind(type: EntryType, path: string): EntryKind {
+  const slash = path.lastIndexOf('/')
+  const base = slash < 0 ? path : path.slice(slash + 1)
+  if (base.startsWith(WHITEOUT_PREFIX)) return base === OPAQUE_MARKER ? EntryKind.Opaque : EntryKind.Whiteout
+  switch (type) {
+    case 'file':
+      return EntryKind.File
+    case 'hardlink':
+      return EntryKind.Hardlink
+    case 'symlink':
+      return EntryKind.Symlink
+    case 'directory':
+      return EntryKind.Directory
+    default:
+      return EntryKind.Other
+  }
+}
+
+interface Directory {
+  children: Map<string, Directory | number>
+  layer: number
+}
+
+/** One file version hidden by a later layer. */
+export interface HiddenVersion {
+  path: string
+  size: number
+  /** Index of the layer that wrote the version. */
+  writtenBy: number
+  /** Index of the layer that hid it. */
+  hiddenBy: number
+}
+
+export interface VisibleFile {
+  path: string
+  size: number
+  layer: number
+}
+
+export interface VisibleDirectory {
+  path: string
+  size: number
+  files: number
+  /** The layer that wrote most of the directory's bytes. */
+  layer: number
+}
+
+/** Keeps the largest items seen, up to a limit, without keeping the others. */
+export class TopList<T> {
+  readonly items: T[] = []
+  constructor(
+    private readonly limit: number,
+    private readonly weight: (item: T) => number
+  ) {}
+  /** Whether an item of this weight would be kept: lets callers skip building the item. */
+  wants(weight: number): boolean {
+    return this.items.length < this.limit || weight > this.weight(this.items[this.items.length - 1])
+  }
+  add(item: T): void {
+    const weight = this.weight(item)
+    if (!this.wants(weight)) return
+    let index = this.items.length
+    while (index > 0 && this.weight(this.items[index - 1]) < weight) index--
+    this.items.splice(index, 0, item)
+    if (this.items.length > this.limit) this.items.pop()
+  }
+}
+
+const newDirectory = (layer: number): Directory => ({ children: new Map(), layer })
+
+function normalizeLink(linkName: string): string {
+  return linkName.replace(/^(\.\/|\/)+/, '').replace(/\/+$/, '')
+}
+
+export class OverlayFilesystem {
+  private readonly root = newDirectory(-1)
+  private sizes = new Float64Array(1024)
+  private layers = new Uint16Array(1024)
+  private hidden = new Uint8Array(1024)
+  private fileCount = 0
+  /** Hard links by the file whose content they share (links are rare: a Map is enough). */
+  private readonly linksTo = new Map<number, number[]>()
+  /** Bytes of file versions that no longer show in the filesystem. */
+  wastedBytes = 0
+  readonly topWaste: TopList<HiddenVersion>
+
+  constructor(topCount = 10) {
+    this.topWaste = new TopList<HiddenVersion>(topCount, item => item.size)
+  }
+
+  private newFile(size: number, layer: number): number {
+    if (this.fileCount === this.sizes.length) {
+      const sizes = new Float64Array(this.sizes.length * 2)
+      sizes.set(this.sizes)
+      this.sizes = sizes
+      const layers = new Uint16Array(this.layers.length * 2)
+      layers.set(this.layers)
+      this.layers = layers
+      const hidden = new Uint8Array(this.hidden.length * 2)
+      hidden.set(this.hidden)
+      this.hidden = hidden
+    }
+    this.sizes[this.fileCount] = size
+    this.layers[this.fileCount] = layer
+    return this.fileCount++
+  }
+
+  private hide(path: string, id: number, hiddenBy: number): void {
+    this.hidden[id] = 1
+    const size = this.sizes[id]
+    if (size === 0) return
+    // Content that a visible hard link still reaches is not wasted: the link takes it over.
+    const links = this.linksTo.get(id)
+    if (links !== undefined) {
+      this.linksTo.delete(id)
+      const heir = links.findIndex(link => this.hidden[link] === 0)
+      if (heir >= 0) {
+        const [heirId] = links.splice(heir, 1)
+        this.sizes[heirId] = size
+        if (links.length > 0) this.linksTo.set(heirId, links)
+        return
+      }
+    }
+    this.wastedBytes += size
+    if (this.topWaste.wants(size)) this.topWaste.add({ path, size, writtenBy: this.layers[id], hiddenBy })
+  }
+
+  /** Hides everything below a directory that lower layers put there; returns whether it is now empty. */
+  private hideLower(path: string, directory: Directory, layer: number): boolean {
+    for (const [name, child] of directory.children) {
+      const childPath = path === '' ? name : `${path}/${name}`
+      if (typeof child === 'number') {
+        if (this.layers[child] < layer) {
+          this.hide(childPath, child, layer)
+          directory.children.delete(name)
+        }
+      } else if (this.hideLower(childPath, child, layer) && child.layer < layer) {
+        directory.children.delete(name)
+      }
+    }
+    return directory.children.size === 0
+  }
+
+  private parentOf(path: string, layer: number): { parent: Directory; name: string } {
+    let directory = this.root
+    let start = 0
+    for (;;) {
+      const slash = path.indexOf('/', start)
+      if (slash < 0) return { parent: directory, name: path.slice(start) }
+      const name = path.slice(start, slash)
+      const child = directory.children.get(name)
+      if (child === undefined || typeof child === 'number') {
+        // A missing parent is implied by its child; a file in the way is replaced by the directory.
+        if (typeof child === 'number') this.hide(path.slice(0, slash), child, layer)
+        const created = newDirectory(layer)
+        directory.children.set(name, created)
+        directory = created
+      } else {
+        directory = child
+      }
+      start = slash + 1
+    }
+  }
+
+  private lookup(path: string): Directory | number | undefined {
+    let node: Directory | number | undefined = this.root
+    for (const name of path.split('/')) {
+      if (node === undefined || typeof node === 'number') return undefined
+      node = node.children.get(name)
+    }
+    return node
+  }
+
+  /**
+   * Applies one entry of layer `layer` (layers are applied in order, lowest first). `linkName` is
+   * the target of a hard link, as the tar records it.
+   */
+  apply(path: string, kind: EntryKind, size: number, layer: number, linkName = ''): void {
+    if (path === '') return
+    const { parent, name } = this.parentOf(path, layer)
+    if (kind === EntryKind.Opaque) {
+      const parentPath = path.slice(0, Math.max(0, path.length - name.length - 1))
+      this.hideLower(parentPath, parent, layer)
+      return
+    }
+    if (kind === EntryKind.Whiteout) {
+      const target = name.slice(WHITEOUT_PREFIX.length)
+      const targetPath = path.slice(0, path.length - name.length) + target
+      const existing = parent.children.get(target)
+      if (existing === undefined) return
+      if (typeof existing === 'number') {
+        if (this.layers[existing] < layer) {
+          this.hide(targetPath, existing, layer)
+          parent.children.delete(target)
+        }
+      } else if (this.hideLower(targetPath, existing, layer) && existing.layer < layer) {
+        parent.children.delete(target)
+      }
+      return
+    }
+    const existing = parent.children.get(name)
+    if (kind === EntryKind.Directory) {
+      if (existing === undefined) parent.children.set(name, newDirectory(layer))
+      else if (typeof existing === 'number') {
+        this.hide(path, existing, layer)
+        parent.children.set(name, newDirectory(layer))
+      } else existing.layer = layer
+      return
+    }
+    if (existing !== undefined) {
+      if (typeof existing === 'number') this.hide(path, existing, layer)
+      else this.hideLower(path, existing, layer + 1)
+    }
+    const id = this.newFile(kind === EntryKind.File ? size : 0, layer)
+    parent.children.set(name, id)
+    if (kind === EntryKind.Hardlink) {
+      const target = this.lookup(normalizeLink(linkName))
+      if (typeof target === 'number') {
+        const links = this.linksTo.get(target)
+        if (links) links.push(id)
+        else this.linksTo.set(target, [id])
+      }
+    }
+  }
+
+  /** The visible files and directories with the most bytes, and the visible total. */
+  largest(count = 10): { files: VisibleFile[]; directories: VisibleDirectory[]; visibleBytes: number; visibleFiles: number } {
+    const files = new TopList<VisibleFile>(count, item => item.size)
+    const directories = new TopList<{ path: string; size: number; files: number; node: Directory }>(count, item => item.size)
+    const walk = (path: string, directory: Directory): { size: number; files: number } => {
+      let size = 0
+      let fileTotal = 0
+      for (const [name, child] of directory.children) {
+        const childPath = path === '' ? name : `${path}/${name}`
+        if (typeof child === 'number') {
+          const childSize = this.sizes[child]
+          size += childSize
+          fileTotal++
+          if (files.wants(childSize)) files.add({ path: childPath, size: childSize, layer: this.layers[child] })
+        } else {
+          const sub = walk(childPath, child)
+          size += sub.size
+          fileTotal += sub.files
+          if (directories.wants(sub.size)) directories.add({ path: childPath, size: sub.size, files: sub.files, node: child })
+        }
+      }
+      return { size, files: fileTotal }
+    }
+    const total = walk('', this.root)
+    return {
+      files: files.items,
+      directories: directories.items.map(item => ({
+        path: item.path,
+        size: item.size,
+        files: item.files,
+        layer: this.mainLayer(item.node)
+      })),
+      visibleBytes: total.size,
+      visibleFiles: total.files
+    }
+  }
+
+  private mainLayer(directory: Directory): number {
+    const bytes = new Map<number, number>()
+    const walk = (node: Directory): void => {
+      for (const child of node.children.values()) {
+        if (typeof child === 'number') bytes.set(this.layers[child], (bytes.get(this.layers[child]) ?? 0) + this.sizes[child])
+        else walk(child)
+      }
+    }
+    walk(directory)
+    let best = directory.layer
+    let most = -1
+    for (const [layer, size] of bytes) {
+      if (size > most) {
+        best = layer
+        most = size
+      }
+    }
+    return best
+  }
+
+  /** Visits every visible path with its size and layer, e.g. to look for smells. */
+  forEachFile(visit: (path: string, size: number, layer: number) => void): void {
+    const walk = (path: string, directory: Directory): void => {
+      for (const [name, child] of directory.children) {
+        const childPath = path === '' ? name : `${path}/${name}`
+        if (typeof child === 'number') visit(childPath, this.sizes[child], this.layers[child])
+        else {
+          visit(`${childPath}/`, 0, child.layer)
+          walk(childPath, child)
+        }
+      }
+    }
+    walk('', this.root)
+  }
+}
