@@ -38,7 +38,7 @@ describe('loadConfig', () => {
     const files = filesOf({ '/repo/.github/image-budget.yml': 'images:\n  api:\n    max-size: 100MB\n    max-layers: 9\n' })
     const config = await loadConfig(inputsOf({ name: 'api', 'max-size': '90MiB' }), files)
     expect(config.budgetFile).toBe('.github/image-budget.yml')
-    expect(config.budgets['max-size']).toEqual({ limit: 90 * 2 ** 20, level: 'error', source: 'input max-size' })
+    expect(config.budgets['max-size']).toEqual({ limit: 90 * 2 ** 20, unit: 'bytes', level: 'error', source: 'input max-size' })
     expect(config.budgets['max-layers']?.limit).toBe(9)
   })
 

@@ -46,7 +46,7 @@ describeWithEngine('the action and the CLI on the real engine', () => {
     const warned = runActionStep(files, { 'budget-file': 'budget.yml' })
     expect(warned.exitCode).toBe(0)
     expect(warned.outputs.verdict).toBe('warn')
-    expect(warned.stdout).toMatch(/::warning title=image-budget::max-layers on linux\/amd64: \d+ is over the limit of 1/)
+    expect(warned.stdout).toMatch(/::warning title=image-budget%3A max-layers::max-layers on linux\/amd64: \d+ is over the limit of 1/)
     const strict = runActionStep(files, { 'budget-file': 'budget.yml', 'fail-on': 'warning' })
     expect(strict.exitCode).toBe(1)
     expect(strict.outputs.verdict).toBe('warn')

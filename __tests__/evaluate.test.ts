@@ -10,22 +10,24 @@ const amd64: MeasuredPlatform = {
     { digest: 'sha256:a', size: 100 },
     { digest: 'sha256:b', size: 800 },
     { digest: 'sha256:c', size: 100 }
-  ]
+  ],
+  wastedBytes: 150,
+  efficiency: 0.85
 }
 const arm64: MeasuredPlatform = { ...amd64, platform: 'linux/arm64', size: 900, compressedSize: 380 }
 
 describe('evaluateBudgets', () => {
   it('checks each platform on its own with the numbers that decided it', () => {
-    const results = evaluateBudgets({ 'max-size': { limit: 950, level: 'error', source: 'input max-size' } }, [amd64, arm64])
+    const results = evaluateBudgets({ 'max-size': { limit: 950, level: 'error', source: 'input max-size', unit: 'bytes' } }, [amd64, arm64])
     expect(results).toEqual([
-      { rule: 'max-size', platform: 'linux/amd64', limit: 950, actual: 1000, level: 'error', status: 'fail' },
-      { rule: 'max-size', platform: 'linux/arm64', limit: 950, actual: 900, level: 'error', status: 'pass' }
+      { rule: 'max-size', platform: 'linux/amd64', limit: 950, actual: 1000, unit: 'bytes', level: 'error', status: 'fail' },
+      { rule: 'max-size', platform: 'linux/arm64', limit: 950, actual: 900, unit: 'bytes', level: 'error', status: 'pass' }
     ])
   })
 
   it('passes at exactly the limit and fails one byte over it', () => {
-    const at = evaluateBudgets({ 'max-size': { limit: 1000, level: 'error', source: 'x' } }, [amd64])
-    const under = evaluateBudgets({ 'max-size': { limit: 999, level: 'error', source: 'x' } }, [amd64])
+    const at = evaluateBudgets({ 'max-size': { limit: 1000, level: 'error', source: 'x', unit: 'bytes' } }, [amd64])
+    const under = evaluateBudgets({ 'max-size': { limit: 999, level: 'error', source: 'x', unit: 'bytes' } }, [amd64])
     expect(at[0].status).toBe('pass')
     expect(under[0].status).toBe('fail')
   })
@@ -33,23 +35,43 @@ describe('evaluateBudgets', () => {
   it('measures compressed size, layer count and the largest layer, naming that layer', () => {
     const results = evaluateBudgets(
       {
-        'max-compressed-size': { limit: 500, level: 'error', source: 'x' },
-        'max-layers': { limit: 2, level: 'warning', source: 'x' },
-        'max-layer-size': { limit: 500, level: 'error', source: 'x' }
+        'max-compressed-size': { limit: 500, level: 'error', source: 'x', unit: 'bytes' },
+        'max-layers': { limit: 2, level: 'warning', source: 'x', unit: 'count' },
+        'max-layer-size': { limit: 500, level: 'error', source: 'x', unit: 'bytes' }
       },
       [amd64]
     )
     expect(results).toEqual([
-      { rule: 'max-compressed-size', platform: 'linux/amd64', limit: 500, actual: 400, level: 'error', status: 'pass' },
-      { rule: 'max-layers', platform: 'linux/amd64', limit: 2, actual: 3, level: 'warning', status: 'warn' },
-      { rule: 'max-layer-size', platform: 'linux/amd64', limit: 500, actual: 800, level: 'error', status: 'fail', layer: 'sha256:b' }
+      { rule: 'max-compressed-size', platform: 'linux/amd64', limit: 500, actual: 400, unit: 'bytes', level: 'error', status: 'pass' },
+      { rule: 'max-layers', platform: 'linux/amd64', limit: 2, actual: 3, unit: 'count', level: 'warning', status: 'warn' },
+      { rule: 'max-layer-size', platform: 'linux/amd64', limit: 500, actual: 800, unit: 'bytes', level: 'error', status: 'fail', layer: 'sha256:b' }
     ])
+  })
+})
+
+describe('waste budgets', () => {
+  it('checks max-wasted in bytes or as a share of the size, and min-efficiency from below', () => {
+    const results = evaluateBudgets(
+      {
+        'max-wasted': { limit: 0.1, unit: 'ratio', level: 'error', source: 'x' },
+        'min-efficiency': { limit: 0.9, unit: 'ratio', level: 'warning', source: 'x' }
+      },
+      [amd64]
+    )
+    expect(results).toEqual([
+      { rule: 'max-wasted', platform: 'linux/amd64', limit: 0.1, actual: 0.15, unit: 'ratio', level: 'error', status: 'fail' },
+      { rule: 'min-efficiency', platform: 'linux/amd64', limit: 0.9, actual: 0.85, unit: 'ratio', level: 'warning', status: 'warn' }
+    ])
+    const bytes = evaluateBudgets({ 'max-wasted': { limit: 150, unit: 'bytes', level: 'error', source: 'x' } }, [amd64])
+    expect(bytes[0]).toMatchObject({ actual: 150, status: 'pass' })
+    const efficient = evaluateBudgets({ 'min-efficiency': { limit: 0.85, unit: 'ratio', level: 'error', source: 'x' } }, [amd64])
+    expect(efficient[0].status).toBe('pass')
   })
 })
 
 describe('verdict and fail-on', () => {
   const result = (status: 'pass' | 'warn' | 'fail') =>
-    ({ rule: 'max-size', platform: 'p', limit: 1, actual: 1, level: 'error', status }) as const
+    ({ rule: 'max-size', platform: 'p', limit: 1, actual: 1, unit: 'bytes', level: 'error', status }) as const
 
   it('takes the worst status', () => {
     expect(verdictOf([])).toBe('pass')

@@ -5,6 +5,7 @@ import * as path from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { OciDirectorySource, OciTarSource, type BlobSource } from '../src/image/blobs.js'
 import { compressionOf, UnsupportedLayerError } from '../src/image/decompress.js'
+import { LayerStore } from '../src/image/layer-store.js'
 import { layerHistory, measureImage, resolveImage } from '../src/image/measure.js'
 import { gnuTar, makeTree, sampleTree, zstdCompress } from './helpers/tar.js'
 import { packLayout, writeLayout } from './helpers/oci.js'
@@ -51,7 +52,8 @@ function fixtureImage() {
 async function measureFrom(source: BlobSource) {
   const image = await resolveImage(source)
   const read: string[] = []
-  const platforms = await measureImage(source, image, { onLayer: (_platform, _index, layer) => read.push(layer.digest) })
+  const store = new LayerStore(mkdtempSync(path.join(os.tmpdir(), 'image-budget-store-')))
+  const platforms = await measureImage(source, image, { store, onLayer: (_platform, _index, layer) => read.push(layer.digest) })
   return { image, platforms, read }
 }
 

@@ -1,11 +1,15 @@
 import { describe, expect, it } from '@jest/globals'
 import { gzipSync } from 'node:zlib'
 import { TarFormatError, TarScanner, type TarEntry } from '../src/image/tar.js'
-import { gnuTar, handHeader, LONG_DIR, sampleTree, sealHeader } from './helpers/tar.js'
+import { writeFileSync } from 'node:fs'
+import * as path from 'node:path'
+import { gnuTar, handHeader, LONG_DIR, makeTree, sampleTree, sealHeader } from './helpers/tar.js'
 
 function scanAll(data: Buffer, chunkSize = data.length): TarEntry[] {
   const entries: TarEntry[] = []
-  const scanner = new TarScanner(entry => entries.push(entry))
+  const scanner = new TarScanner(entry => {
+    entries.push(entry)
+  })
   for (let offset = 0; offset < data.length; offset += chunkSize) scanner.write(data.subarray(offset, offset + chunkSize))
   scanner.end()
   return entries
@@ -52,6 +56,25 @@ describe('TarScanner', () => {
       { path: 'file.bin', type: 'file', size: 1000, linkName: '', mode: 0o644 },
       { path: `${prefix}/short.txt`, type: 'file', size: 3, linkName: '', mode: 0o644 }
     ])
+  })
+
+  it('hands out the content of the small files asked for, however the stream is cut', () => {
+    const root = sampleTree().root
+    makeTree(root, [{ path: 'home/app/.npmrc', bytes: 0 }])
+    writeFileSync(path.join(root, 'home/app/.npmrc'), '//registry.npmjs.org/:_authToken=npm_abcdefghijklmnopqrstuvwxyz0123456789\n')
+    const data = gnuTar(root, 'pax')
+    for (const chunkSize of [3, 100, 512, data.length]) {
+      const contents = new Map<string, string>()
+      const scanner = new TarScanner(
+        entry => entry.path.endsWith('.npmrc') || entry.path === 'app/main.js',
+        (entry, content) => contents.set(entry.path, content.toString('utf8'))
+      )
+      for (let offset = 0; offset < data.length; offset += chunkSize) scanner.write(data.subarray(offset, offset + chunkSize))
+      scanner.end()
+      expect(contents.get('home/app/.npmrc')).toBe('//registry.npmjs.org/:_authToken=npm_abcdefghijklmnopqrstuvwxyz0123456789\n')
+      // app/main.js is a hard link in this tree (sorted after hard.js): a link has no content to hand out.
+      expect(contents.has('app/main.js')).toBe(false)
+    }
   })
 
   it('refuses data that is not a tar archive', () => {

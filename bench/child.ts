@@ -1,19 +1,23 @@
 // One measured task per process, so that its peak RSS is its own: `measure` runs the measuring
 // step of image-budget on an OCI layout; `gunzip` streams the same layer blobs through Node's zlib
 // and discards the output. Both read with the same stream and zlib chunk sizes.
-import { createReadStream } from 'node:fs'
+import { createReadStream, mkdtempSync } from 'node:fs'
+import * as os from 'node:os'
 import * as path from 'node:path'
 import { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { createGunzip } from 'node:zlib'
 import { OciDirectorySource } from '../src/image/blobs.js'
+import { LayerStore } from '../src/image/layer-store.js'
 import { measureImage, resolveImage } from '../src/image/measure.js'
 
 const [mode, dir] = process.argv.slice(2)
 
 async function measure(): Promise<number> {
   const source = new OciDirectorySource(dir)
-  const platforms = await measureImage(source, await resolveImage(source))
+  // A new, empty store: every layer is read from its blob, as on a first run.
+  const store = new LayerStore(mkdtempSync(path.join(os.tmpdir(), 'image-budget-bench-store-')))
+  const platforms = await measureImage(source, await resolveImage(source), { store })
   return platforms.reduce((sum, platform) => sum + platform.size, 0)
 }
 

@@ -24,6 +24,8 @@ export const Input = {
   MaxCompressedSize: 'max-compressed-size',
   MaxLayers: 'max-layers',
   MaxLayerSize: 'max-layer-size',
+  MaxWasted: 'max-wasted',
+  MinEfficiency: 'min-efficiency',
   FailOn: 'fail-on',
   Summary: 'summary',
   Report: 'report'
@@ -45,7 +47,9 @@ export const Rule = {
   MaxSize: 'max-size',
   MaxCompressedSize: 'max-compressed-size',
   MaxLayers: 'max-layers',
-  MaxLayerSize: 'max-layer-size'
+  MaxLayerSize: 'max-layer-size',
+  MaxWasted: 'max-wasted',
+  MinEfficiency: 'min-efficiency'
 } as const
 export type RuleName = (typeof Rule)[keyof typeof Rule]
 export const RULE_NAMES: readonly RuleName[] = Object.values(Rule)

@@ -13,11 +13,14 @@ import { formatSize } from './config/size.js'
 import { Input, Output, Rule } from './constants.js'
 import { createExec } from './exec.js'
 import { systemClock, type Clock, type Exec, type Host } from './host.js'
+import { analyzeImage } from './analysis/analyze.js'
+import { finalStage, parseDockerfile, type Dockerfile } from './dockerfile/dockerfile.js'
 import { OciDirectorySource, type BlobSource } from './image/blobs.js'
-import { measureImage, resolveImage } from './image/measure.js'
+import { LayerStore } from './image/layer-store.js'
+import { resolveImage } from './image/measure.js'
 import { openImageInput } from './image/source.js'
-import { emptyReport, largestPlatform, platformReport, type Report } from './report/report.js'
-import { markdownSummary, textSummary } from './report/summary.js'
+import { emptyReport, largestPlatform, type Report } from './report/report.js'
+import { formatLimit, markdownSummary, textSummary } from './report/summary.js'
 
 /** The side effects of a run besides the host: programs, clock, environment and places on disk. */
 export interface Deps {
@@ -27,6 +30,8 @@ export interface Deps {
   cwd: string
   /** Where the run's private work folder is made (RUNNER_TEMP on GitHub). */
   tempRoot: string
+  /** Where layer entries are kept between runs; without it, they last for this run only. */
+  layerCacheDir?: string
   fetch?: typeof fetch
 }
 
@@ -39,19 +44,42 @@ export interface Outcome {
 
 export class BudgetExceededError extends Error {
   constructor(readonly outcome: Outcome) {
-    super(budgetFailureMessage(outcome.report.budgets))
+    super(budgetFailureMessage(outcome.report))
     this.name = 'BudgetExceededError'
   }
 }
 
 function describeBudget(result: BudgetResult): string {
-  const value = (bytes: number): string => (result.rule === Rule.MaxLayers ? String(bytes) : formatSize(bytes))
-  return `${result.rule} on ${result.platform}: ${value(result.actual)} is over the limit of ${value(result.limit)}`
+  const side = result.rule === Rule.MinEfficiency ? 'under' : 'over'
+  return `${result.rule} on ${result.platform}: ${formatLimit(result.unit, result.actual)} is ${side} the limit of ${formatLimit(result.unit, result.limit)}`
 }
 
-function budgetFailureMessage(results: BudgetResult[]): string {
-  const broken = results.filter(result => result.status !== 'pass')
-  return `Image budget exceeded: ${broken.map(describeBudget).join('; ')}`
+function budgetFailureMessage(report: Report): string {
+  const broken = report.budgets.filter(result => result.status !== 'pass').map(describeBudget)
+  const smells = report.smells.map(smell => `${smell.rule}: ${smell.message}`)
+  return `Image budget exceeded: ${[...broken, ...smells].join('; ')}`
+}
+
+/** Line of the Dockerfile that a budget result points at: the layer that broke a per-layer budget. */
+function budgetLine(report: Report, result: BudgetResult): number | undefined {
+  if (!result.layer) return undefined
+  return report.platforms.find(platform => platform.platform === result.platform)?.layers.find(layer => layer.digest === result.layer)?.line
+}
+
+/** Annotations on the Dockerfile's lines: every smell, and every budget that is broken. */
+function annotate(host: Host, report: Report, dockerfile: Dockerfile | undefined): void {
+  for (const result of report.budgets) {
+    if (result.status === 'pass') continue
+    const line = budgetLine(report, result)
+    const properties = { title: `image-budget: ${result.rule}`, ...(dockerfile && line ? { file: dockerfile.path, startLine: line } : {}) }
+    if (result.status === 'fail') host.error(describeBudget(result), properties)
+    else host.warning(describeBudget(result), properties)
+  }
+  for (const smell of report.smells) {
+    const properties = { title: `image-budget: ${smell.rule}`, ...(smell.file && smell.line ? { file: smell.file, startLine: smell.line } : {}) }
+    if (smell.level === 'error') host.error(smell.message, properties)
+    else host.warning(smell.message, properties)
+  }
 }
 
 export function nodeDeps(): Deps {
@@ -70,23 +98,35 @@ export function defaultReportPath(name: string, deps: Pick<Deps, 'tempRoot'>): s
 
 const isRemoteContext = (context: string): boolean => /^[a-z]+:\/\/|^git@/.test(context)
 
-/** Fails before building when the Dockerfile or the context is missing, naming the input. */
-async function checkBuildFiles(inputs: Inputs, cwd: string): Promise<void> {
-  if (isRemoteContext(inputs.context)) return
+/**
+ * Reads the Dockerfile before building, failing with the input's name when it or the context is
+ * missing. Undefined for a remote context whose Dockerfile is not local.
+ */
+async function readDockerfile(inputs: Inputs, cwd: string): Promise<Dockerfile | undefined> {
+  if (isRemoteContext(inputs.context) && inputs.file === '') return undefined
+  if (isRemoteContext(inputs.context)) {
+    const file = path.resolve(cwd, inputs.file)
+    return parseDockerfile(path.relative(cwd, file), await readFile(file, 'utf8'))
+  }
   const context = path.resolve(cwd, inputs.context)
   const contextStat = await stat(context).catch(() => undefined)
   if (!contextStat?.isDirectory()) {
     throw new InputError(`Input "${Input.Context}": "${inputs.context}" is not a directory (resolved to ${context})`)
   }
   const dockerfile = inputs.file !== '' ? path.resolve(cwd, inputs.file) : path.join(context, 'Dockerfile')
+  let text: string
   try {
-    await readFile(dockerfile)
+    text = await readFile(dockerfile, 'utf8')
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     const problem = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? (error as Error).message})`
     const shown = inputs.file !== '' ? inputs.file : path.relative(cwd, dockerfile)
     throw new InputError(`Input "${Input.File}": the Dockerfile "${shown}" ${problem} (resolved to ${dockerfile})`)
   }
+  const parsed = parseDockerfile(path.relative(cwd, dockerfile), text)
+  // A target that is not a stage fails here, with the input's name, rather than in the build.
+  finalStage(parsed, inputs.target)
+  return parsed
 }
 
 interface ImageIds {
@@ -140,12 +180,13 @@ export async function execute(inputs: Inputs, host: Host, deps: Deps): Promise<O
     if (config.budgetFile) host.info(`Budgets from ${config.budgetFile}`)
 
     let source: BlobSource
+    let dockerfile: Dockerfile | undefined
     if (inputs.image !== '') {
       const opened = await host.group(`Open image ${inputs.image}`, () => openImageInput(inputs.image, { ...deps, workDir }))
       source = opened.source
       ids.engineImageId = opened.imageId
     } else {
-      await checkBuildFiles(inputs, deps.cwd)
+      dockerfile = await readDockerfile(inputs, deps.cwd)
       build = await host.group(`Build ${config.name}`, () => runBuild(config, { ...deps, host, workDir }))
       report.build = { seconds: build.seconds, steps: build.steps, cachedSteps: build.cachedSteps }
       source = new OciDirectorySource(build.ociDir)
@@ -155,19 +196,23 @@ export async function execute(inputs: Inputs, host: Host, deps: Deps): Promise<O
       const image = await resolveImage(source)
       report.digest = image.digest
       if (image.platforms.length === 1) ids.configDigest = image.platforms[0].config.digest
-      // Each platform joins the report as soon as it is measured, so a later failure keeps it.
-      await measureImage(source, image, {
+      report.smells = await analyzeImage({
+        source,
+        image,
+        store: new LayerStore(deps.layerCacheDir ?? path.join(workDir, 'layers')),
+        dockerfile,
+        target: inputs.target,
+        contextDir: dockerfile && !isRemoteContext(inputs.context) ? path.resolve(deps.cwd, inputs.context) : undefined,
+        settings: config.smells,
         onLayer: (platform, index, layer) =>
           host.info(`${platform}: reading layer ${index + 1}, ${layer.digest} (${formatSize(layer.size)} compressed)`),
-        onPlatform: platform => report.platforms.push(platformReport(platform))
+        // Each platform joins the report as soon as it is measured, so a later failure keeps it.
+        onPlatform: platform => report.platforms.push(platform)
       })
     })
     report.budgets = evaluateBudgets(config.budgets, report.platforms)
-    report.verdict = verdictOf(report.budgets)
-    for (const result of report.budgets) {
-      if (result.status === 'fail') host.error(describeBudget(result), { title: 'image-budget' })
-      if (result.status === 'warn') host.warning(describeBudget(result), { title: 'image-budget' })
-    }
+    report.verdict = verdictOf(report.budgets, report.smells)
+    annotate(host, report, dockerfile)
   } catch (error) {
     failure = error
     report.verdict = 'fail'

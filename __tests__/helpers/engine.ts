@@ -56,6 +56,7 @@ RUN mkdir -p /out && head -c 300000 /dev/urandom > /out/app && echo "$TARGETARCH
 FROM base
 COPY --from=build /out/ /app/
 RUN echo ok > /ok
+USER 65534
 `
 
 /** A build context with busybox for both architectures and a seed that makes its build new. */

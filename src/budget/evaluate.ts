@@ -1,4 +1,4 @@
-import type { Budgets, Level } from '../config/budget-file.js'
+import type { BudgetLimit, Budgets, Level, LimitUnit } from '../config/budget-file.js'
 import type { FailOn } from '../config/inputs.js'
 import { Rule, RULE_NAMES, type RuleName } from '../constants.js'
 
@@ -9,6 +9,8 @@ export interface MeasuredPlatform {
   compressedSize: number
   layerCount: number
   layers: ReadonlyArray<{ digest: string; size: number }>
+  wastedBytes: number
+  efficiency: number
 }
 
 export type Status = 'pass' | 'warn' | 'fail'
@@ -19,14 +21,20 @@ export interface BudgetResult {
   platform: string
   limit: number
   actual: number
+  /** What limit and actual count: bytes, layers, or a ratio (0.9 for 90%). */
+  unit: LimitUnit
   level: Level
   status: Status
   /** For per-layer rules: the layer that decided the result. */
   layer?: string
 }
 
-function actualValue(rule: RuleName, platform: MeasuredPlatform): { actual: number; layer?: string } {
+function actualValue(rule: RuleName, budget: BudgetLimit, platform: MeasuredPlatform): { actual: number; layer?: string } {
   switch (rule) {
+    case Rule.MaxWasted:
+      return { actual: budget.unit === 'ratio' ? (platform.size === 0 ? 0 : platform.wastedBytes / platform.size) : platform.wastedBytes }
+    case Rule.MinEfficiency:
+      return { actual: platform.efficiency }
     case Rule.MaxSize:
       return { actual: platform.size }
     case Rule.MaxCompressedSize:
@@ -50,17 +58,28 @@ export function evaluateBudgets(budgets: Budgets, platforms: MeasuredPlatform[])
     const budget = budgets[rule]
     if (budget === undefined) continue
     for (const platform of platforms) {
-      const { actual, layer } = actualValue(rule, platform)
-      const status: Status = actual <= budget.limit ? 'pass' : budget.level === 'error' ? 'fail' : 'warn'
-      results.push({ rule, platform: platform.platform, limit: budget.limit, actual, level: budget.level, status, ...(layer ? { layer } : {}) })
+      const { actual, layer } = actualValue(rule, budget, platform)
+      const within = rule === Rule.MinEfficiency ? actual >= budget.limit : actual <= budget.limit
+      const status: Status = within ? 'pass' : budget.level === 'error' ? 'fail' : 'warn'
+      results.push({
+        rule,
+        platform: platform.platform,
+        limit: budget.limit,
+        actual,
+        unit: budget.unit,
+        level: budget.level,
+        status,
+        ...(layer ? { layer } : {})
+      })
     }
   }
   return results
 }
 
-export function verdictOf(results: readonly BudgetResult[]): Verdict {
-  if (results.some(result => result.status === 'fail')) return 'fail'
-  if (results.some(result => result.status === 'warn')) return 'warn'
+/** The worst of the budgets and the smells: a smell at level error fails like a budget does. */
+export function verdictOf(results: readonly BudgetResult[], smells: ReadonlyArray<{ level: 'error' | 'warning' }> = []): Verdict {
+  if (results.some(result => result.status === 'fail') || smells.some(smell => smell.level === 'error')) return 'fail'
+  if (results.some(result => result.status === 'warn') || smells.some(smell => smell.level === 'warning')) return 'warn'
   return 'pass'
 }
 

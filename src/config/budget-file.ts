@@ -1,4 +1,5 @@
-import { isMap, isScalar, LineCounter, parseDocument, type Node, type Pair } from 'yaml'
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair } from 'yaml'
+import { SMELL_RULE_NAMES, type SmellLevel, type SmellRule } from '../analysis/smells.js'
 import { RULE_NAMES, Rule, type RuleName } from '../constants.js'
 import { InputError } from './errors.js'
 import { parseCount, parseSize, SizeError } from './size.js'
@@ -6,8 +7,12 @@ import { parseCount, parseSize, SizeError } from './size.js'
 export type Level = 'error' | 'warning'
 export const LEVELS: readonly Level[] = ['error', 'warning']
 
+/** What a limit counts: bytes, layers, or a ratio (0.9 for 90%). */
+export type LimitUnit = 'bytes' | 'count' | 'ratio'
+
 export interface BudgetLimit {
   limit: number
+  unit: LimitUnit
   level: Level
   /** Where the limit was set, for messages: an input name or `file:line`. */
   source: string
@@ -18,14 +23,44 @@ export interface BudgetFile {
   path: string
   defaults: Budgets
   images: Record<string, Budgets>
+  /** Levels of smell rules, or `off`. */
+  smells: Partial<Record<SmellRule, SmellLevel>>
+  /** Globs of image paths that filesystem smells pass over. */
+  ignore: string[]
 }
 
-const TOP_LEVEL_KEYS = ['version', 'defaults', 'images'] as const
+const TOP_LEVEL_KEYS = ['version', 'defaults', 'images', 'smells', 'ignore'] as const
+const SMELL_LEVELS: readonly SmellLevel[] = ['error', 'warning', 'off']
 const RULE_OBJECT_KEYS = ['limit', 'level'] as const
 
-/** Parses a rule's limit: a size for size rules, a count for max-layers. */
-export function parseLimit(rule: RuleName, value: string | number): number {
-  return rule === Rule.MaxLayers ? parseCount(value) : parseSize(value)
+/** A percentage (`10%`) or a fraction (`0.9`) as a ratio. */
+export function parseRatio(value: string | number, { allowFraction }: { allowFraction: boolean }): number {
+  const text = String(value).trim()
+  const percent = /^(\d+(?:\.\d+)?)\s*%$/.exec(text)
+  const ratio = percent ? Number(percent[1]) / 100 : allowFraction && /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN
+  if (!Number.isFinite(ratio) || ratio < 0 || ratio > 1) {
+    throw new SizeError(`"${value}" is not ${allowFraction ? 'a percentage or a fraction from 0 to 1 (90% or 0.9)' : 'a percentage from 0% to 100%'}`)
+  }
+  return ratio
+}
+
+/**
+ * Parses a rule's limit: a size for size rules, a count for max-layers, a ratio for
+ * min-efficiency, and for max-wasted either a size or a percentage of the image's size.
+ */
+export function parseLimit(rule: RuleName, value: string | number): { limit: number; unit: LimitUnit } {
+  switch (rule) {
+    case Rule.MaxLayers:
+      return { limit: parseCount(value), unit: 'count' }
+    case Rule.MinEfficiency:
+      return { limit: parseRatio(value, { allowFraction: true }), unit: 'ratio' }
+    case Rule.MaxWasted:
+      return String(value).trim().endsWith('%')
+        ? { limit: parseRatio(value, { allowFraction: false }), unit: 'ratio' }
+        : { limit: parseSize(value), unit: 'bytes' }
+    default:
+      return { limit: parseSize(value), unit: 'bytes' }
+  }
 }
 
 /**
@@ -43,7 +78,7 @@ export function parseBudgetFile(path: string, text: string): BudgetFile {
     const first = doc.errors[0]
     throw new InputError(`${path}:${first.linePos?.[0].line ?? 1}: invalid YAML: ${first.message.split('\n')[0]}`)
   }
-  const result: BudgetFile = { path, defaults: {}, images: {} }
+  const result: BudgetFile = { path, defaults: {}, images: {}, smells: {}, ignore: [] }
   if (doc.contents === null) return result
   if (!isMap(doc.contents)) throw new InputError(`${where(doc.contents)}: the budget file must be a mapping`)
 
@@ -89,7 +124,7 @@ export function parseBudgetFile(path: string, text: string): BudgetFile {
         return fail(limitNode as Node, key, `must be a size, a number or { limit, level }, got ${valueText(limitNode)}`)
       }
       try {
-        budgets[rule] = { limit: parseLimit(rule, limitNode.value), level, source: where(limitNode) }
+        budgets[rule] = { ...parseLimit(rule, limitNode.value), level, source: where(limitNode) }
       } catch (error) {
         if (error instanceof SizeError) fail(limitNode, key, error.message)
         throw error
@@ -107,6 +142,26 @@ export function parseBudgetFile(path: string, text: string): BudgetFile {
       if (!isScalar(pair.value) || pair.value.value !== 1) fail(pair.value as Node, key, `must be 1, got ${valueText(pair.value)}`)
     } else if (key === 'defaults') {
       result.defaults = parseBudgets(pair.value, 'defaults')
+    } else if (key === 'smells') {
+      if (pair.value === null || (isScalar(pair.value) && pair.value.value === null)) continue
+      if (!isMap(pair.value)) fail(pair.value as Node, key, `must be a mapping of smell rules to levels, got ${valueText(pair.value)}`)
+      for (const smellPair of (pair.value as { items: Pair[] }).items) {
+        const rule = keyOf(smellPair)
+        if (!(SMELL_RULE_NAMES as readonly string[]).includes(rule)) {
+          fail(smellPair.key as Node, `smells.${rule}`, `unknown smell rule (known rules: ${SMELL_RULE_NAMES.join(', ')})`)
+        }
+        const level = isScalar(smellPair.value) ? smellPair.value.value : undefined
+        if (!(SMELL_LEVELS as readonly unknown[]).includes(level)) {
+          fail(smellPair.value as Node, `smells.${rule}`, `must be error, warning or off, got ${valueText(smellPair.value)}`)
+        }
+        result.smells[rule as SmellRule] = level as SmellLevel
+      }
+    } else if (key === 'ignore') {
+      const items = isSeq(pair.value) ? pair.value.items : undefined
+      if (!items || items.some(item => !isScalar(item) || typeof item.value !== 'string')) {
+        fail(pair.value as Node, key, `must be a list of path globs, got ${valueText(pair.value)}`)
+      }
+      result.ignore = (items as Array<{ value: string }>).map(item => item.value)
     } else if (key === 'images') {
       if (pair.value === null || (isScalar(pair.value) && pair.value.value === null)) continue
       if (!isMap(pair.value)) fail(pair.value as Node, key, `must be a mapping of image names, got ${valueText(pair.value)}`)

@@ -1,6 +1,7 @@
 import * as path from 'node:path'
 import { DEFAULT_BUDGET_FILE, Input, Rule, type InputName, type RuleName } from '../constants.js'
 import { budgetsFor, parseBudgetFile, parseLimit, type BudgetFile, type Budgets } from './budget-file.js'
+import type { SmellSettings } from '../analysis/smells.js'
 import { InputError } from './errors.js'
 import type { Inputs } from './inputs.js'
 import { SizeError } from './size.js'
@@ -20,6 +21,7 @@ export interface Config {
   name: string
   budgets: Budgets
   budgetFile?: string
+  smells: SmellSettings
   secrets: Secret[]
   secretFiles: SecretFile[]
 }
@@ -35,7 +37,9 @@ const INLINE_RULES: ReadonlyArray<[RuleName, InputName]> = [
   [Rule.MaxSize, Input.MaxSize],
   [Rule.MaxCompressedSize, Input.MaxCompressedSize],
   [Rule.MaxLayers, Input.MaxLayers],
-  [Rule.MaxLayerSize, Input.MaxLayerSize]
+  [Rule.MaxLayerSize, Input.MaxLayerSize],
+  [Rule.MaxWasted, Input.MaxWasted],
+  [Rule.MinEfficiency, Input.MinEfficiency]
 ]
 
 const PLATFORM_PATTERN = /^[a-z0-9_-]+\/[a-z0-9_-]+(\/[a-z0-9_.-]+)?$/i
@@ -46,7 +50,7 @@ export function inlineBudgets(inputs: Inputs): Budgets {
     const raw = inputs[input as keyof Inputs] as string
     if (raw === '') continue
     try {
-      budgets[rule] = { limit: parseLimit(rule, raw), level: 'error', source: `input ${input}` }
+      budgets[rule] = { ...parseLimit(rule, raw), level: 'error', source: `input ${input}` }
     } catch (error) {
       if (error instanceof SizeError) throw new InputError(`Input "${input}": ${error.message}`)
       throw error
@@ -120,6 +124,7 @@ export async function loadConfig(inputs: Inputs, files: ConfigFiles): Promise<Co
     name,
     budgets: budgetsFor(name, budgetFile, inline),
     budgetFile: budgetFile?.path,
+    smells: { levels: budgetFile?.smells ?? {}, ignore: budgetFile?.ignore ?? [] },
     secrets,
     secretFiles
   }

@@ -28,6 +28,8 @@ export interface Inputs {
   'max-compressed-size': string
   'max-layers': string
   'max-layer-size': string
+  'max-wasted': string
+  'min-efficiency': string
   'fail-on': FailOn
   summary: boolean
   report: string
@@ -89,6 +91,8 @@ export function getInputs(read: InputReader): Inputs {
     'max-compressed-size': text(Input.MaxCompressedSize),
     'max-layers': text(Input.MaxLayers),
     'max-layer-size': text(Input.MaxLayerSize),
+    'max-wasted': text(Input.MaxWasted),
+    'min-efficiency': text(Input.MinEfficiency),
     'fail-on': parseEnum(Input.FailOn, read(Input.FailOn), ['error', 'warning', 'never'] as const, 'error'),
     summary: parseBoolean(Input.Summary, read(Input.Summary), true),
     report: text(Input.Report)

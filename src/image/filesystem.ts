@@ -195,6 +195,12 @@ export class OverlayFilesystem {
     return node
   }
 
+  /** The layer whose version of a file is visible, or undefined when the path shows no file. */
+  visibleLayer(path: string): number | undefined {
+    const node = this.lookup(path)
+    return typeof node === 'number' ? this.layers[node] : undefined
+  }
+
   /**
    * Applies one entry of layer `layer` (layers are applied in order, lowest first). `linkName` is
    * the target of a hard link, as the tar records it.
@@ -260,7 +266,7 @@ export class OverlayFilesystem {
           const childSize = this.sizes[child]
           size += childSize
           fileTotal++
-          if (files.wants(childSize)) files.add({ path: childPath, size: childSize, layer: this.layers[child] })
+          if (childSize > 0 && files.wants(childSize)) files.add({ path: childPath, size: childSize, layer: this.layers[child] })
         } else {
           const sub = walk(childPath, child)
           size += sub.size

@@ -1,8 +1,11 @@
 import { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { inspectSecretCandidate, isSecretCandidate, type SecretFinding } from '../analysis/secret-files.js'
 import type { BlobSource } from './blobs.js'
 import { compressionOf, decompressor } from './decompress.js'
-import { TarScanner, type TarEntry } from './tar.js'
+import { entryKind, EntryKind, OverlayFilesystem, type HiddenVersion, type VisibleDirectory, type VisibleFile } from './filesystem.js'
+import type { EntryVisitor, LayerStore, LayerSummary } from './layer-store.js'
+import { TarScanner } from './tar.js'
 import {
   INDEX_TYPES,
   MANIFEST_TYPES,
@@ -34,6 +37,15 @@ export interface PlatformMeasurement {
   compressedSize: number
   layerCount: number
   layers: LayerMeasurement[]
+  /** Bytes of file versions hidden by later layers (see OverlayFilesystem). */
+  wastedBytes: number
+  /** (size - wastedBytes) / size, 1 for an empty image. */
+  efficiency: number
+  topFiles: VisibleFile[]
+  topDirectories: VisibleDirectory[]
+  topWaste: HiddenVersion[]
+  /** Files of the final filesystem that hold credentials, with the index of the layer that wrote them. */
+  secrets: Array<SecretFinding & { layer: number }>
 }
 
 export interface PlatformImage {
@@ -42,6 +54,8 @@ export interface PlatformImage {
   config: Descriptor
   layers: Descriptor[]
   history: HistoryEntry[]
+  /** The user the image runs as (its config's User; empty for root). */
+  user: string
 }
 
 export interface ResolvedImage {
@@ -87,7 +101,8 @@ export async function resolveImage(source: BlobSource): Promise<ResolvedImage> {
       manifest: descriptor,
       config: manifest.config,
       layers: manifest.layers ?? [],
-      history: config.history ?? []
+      history: config.history ?? [],
+      user: config.config?.User ?? ''
     })
   }
 
@@ -104,24 +119,44 @@ export function layerHistory(history: HistoryEntry[], layerCount: number): Array
   return withLayers
 }
 
-export interface LayerContent {
-  size: number
-  files: number
-}
-
-/** Listens to the entries of a layer; issue-specific analyses add their own. */
-export type EntryVisitor = (entry: TarEntry) => void
-
-/** Streams one layer blob through decompression and the tar scanner. */
-export async function scanLayer(source: BlobSource, layer: Descriptor, visit?: EntryVisitor): Promise<LayerContent> {
-  const content: LayerContent = { size: 0, files: 0 }
-  const scanner = new TarScanner(entry => {
-    if (entry.type === 'file') {
-      content.size += entry.size
-      content.files++
+/**
+ * Reads one layer: from the store when it was read before (in this run or an earlier one), else by
+ * streaming the blob through decompression and the tar scanner, which in the same pass measures it,
+ * records its entries in the store and looks into the few files that may hold credentials.
+ */
+export async function readLayer(
+  source: BlobSource,
+  layer: Descriptor,
+  store: LayerStore,
+  apply: EntryVisitor,
+  onRead?: () => void
+): Promise<LayerSummary> {
+  const stored = await store.summary(layer.digest)
+  if (stored !== undefined) {
+    await store.replay(layer.digest, apply)
+    return stored
+  }
+  onRead?.()
+  const { writer, commit } = await store.writer(layer.digest)
+  let size = 0
+  let files = 0
+  const secrets: SecretFinding[] = []
+  const scanner = new TarScanner(
+    entry => {
+      const kind = entryKind(entry.type, entry.path)
+      if (kind === EntryKind.File) {
+        size += entry.size
+        files++
+      }
+      writer.add(entry.path, kind, entry.size, entry.linkName)
+      apply(entry.path, kind, entry.size, entry.linkName)
+      return kind === EntryKind.File && isSecretCandidate(entry.path)
+    },
+    (entry, content) => {
+      const finding = inspectSecretCandidate(entry.path, content)
+      if (finding) secrets.push(finding)
     }
-    visit?.(entry)
-  })
+  )
   const sink = new Writable({
     highWaterMark: 1 << 20,
     write(chunk: Buffer, _encoding, done) {
@@ -141,18 +176,26 @@ export async function scanLayer(source: BlobSource, layer: Descriptor, visit?: E
       }
     }
   })
-  const transform = decompressor(compressionOf(layer.mediaType))
-  const blob = await source.open(layer)
   try {
+    const transform = decompressor(compressionOf(layer.mediaType))
+    const blob = await source.open(layer)
     if (transform) await pipeline(blob, transform, sink)
     else await pipeline(blob, sink)
   } catch (error) {
+    await writer.discard()
     throw new ImageFormatError(`layer ${layer.digest} of ${source.label}: ${(error as Error).message}`)
   }
-  return content
+  await commit({ size, files, secrets })
+  return { version: 0, size, files, entries: writer.entries, secrets }
 }
 
 export interface MeasureOptions {
+  /** Where layer entries are kept by digest (a temporary folder when nothing is kept between runs). */
+  store: LayerStore
+  /** How many of the largest files, directories and wasted versions to keep. */
+  topCount?: number
+  /** Sees each platform's final filesystem while it exists, e.g. to look for smells. */
+  onFilesystem?: (platform: PlatformImage, filesystem: OverlayFilesystem) => void
   /** Called before each layer is read, for progress in the log. */
   onLayer?: (platform: string, index: number, layer: Descriptor) => void
   /** Called as each platform is finished, so that callers keep what was measured before a failure. */
@@ -166,20 +209,23 @@ export interface MeasureOptions {
 export async function measureImage(
   source: BlobSource,
   image: ResolvedImage,
-  options: MeasureOptions = {}
+  options: MeasureOptions
 ): Promise<PlatformMeasurement[]> {
-  const contents = new Map<string, LayerContent>()
   const results: PlatformMeasurement[] = []
   for (const platform of image.platforms) {
     const history = layerHistory(platform.history, platform.layers.length)
     const layers: LayerMeasurement[] = []
+    const filesystem = new OverlayFilesystem(options.topCount ?? 10)
+    const secrets: Array<SecretFinding & { layer: number }> = []
     for (const [index, layer] of platform.layers.entries()) {
-      let content = contents.get(layer.digest)
-      if (content === undefined) {
-        options.onLayer?.(platform.platform, index, layer)
-        content = await scanLayer(source, layer)
-        contents.set(layer.digest, content)
-      }
+      const content = await readLayer(
+        source,
+        layer,
+        options.store,
+        (path, kind, size, linkName) => filesystem.apply(path, kind, size, index, linkName),
+        () => options.onLayer?.(platform.platform, index, layer)
+      )
+      for (const finding of content.secrets) secrets.push({ ...finding, layer: index })
       layers.push({
         digest: layer.digest,
         size: content.size,
@@ -188,14 +234,24 @@ export async function measureImage(
         files: content.files
       })
     }
+    options.onFilesystem?.(platform, filesystem)
+    const size = layers.reduce((sum, layer) => sum + layer.size, 0)
+    const largest = filesystem.largest(options.topCount ?? 10)
     const measurement: PlatformMeasurement = {
       platform: platform.platform,
       digest: platform.manifest.digest,
       configDigest: platform.config.digest,
-      size: layers.reduce((sum, layer) => sum + layer.size, 0),
+      size,
       compressedSize: layers.reduce((sum, layer) => sum + layer.compressedSize, 0),
       layerCount: layers.length,
-      layers
+      layers,
+      wastedBytes: filesystem.wastedBytes,
+      efficiency: size === 0 ? 1 : (size - filesystem.wastedBytes) / size,
+      topFiles: largest.files,
+      topDirectories: largest.directories,
+      topWaste: filesystem.topWaste.items,
+      // A secret file counts only while the version that holds it is the visible one.
+      secrets: secrets.filter(finding => filesystem.visibleLayer(finding.path) === finding.layer)
     }
     results.push(measurement)
     options.onPlatform?.(measurement)

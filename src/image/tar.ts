@@ -2,6 +2,8 @@
 // are skipped as they pass, without copying; only headers and PAX/GNU metadata records are kept.
 
 export const BLOCK_SIZE = 512
+/** The largest file whose content the scanner hands out. */
+export const MAX_CAPTURE = 64 * 1024
 
 export type EntryType = 'file' | 'hardlink' | 'symlink' | 'directory' | 'other'
 
@@ -159,10 +161,18 @@ export class TarScanner {
   private longName: string | undefined
   private longLink: string | undefined
   private ended = false
+  private capture: { entry: TarEntry; chunks: Buffer[]; remaining: number } | undefined
   /** Bytes of the tar stream consumed so far. */
   bytes = 0
 
-  constructor(private readonly onEntry: (entry: TarEntry) => void) {}
+  /**
+   * `onEntry` may return true to receive the entry's content through `onContent`: meant for a few
+   * small files (up to MAX_CAPTURE bytes), such as configuration that may hold credentials.
+   */
+  constructor(
+    private readonly onEntry: (entry: TarEntry) => boolean | void,
+    private readonly onContent?: (entry: TarEntry, content: Buffer) => void
+  ) {}
 
   write(chunk: Buffer): void {
     this.bytes += chunk.length
@@ -171,6 +181,7 @@ export class TarScanner {
     while (pos < length && !this.ended) {
       if (this.skipBytes > 0) {
         const step = Math.min(this.skipBytes, length - pos)
+        if (this.capture !== undefined) this.takeContent(chunk, pos, step)
         this.skipBytes -= step
         pos += step
       } else if (this.metaRemaining > 0) {
@@ -232,7 +243,25 @@ export class TarScanner {
     this.longName = undefined
     this.longLink = undefined
     this.skipBytes = HEADER_ONLY_TYPES.has(raw.typeflag) ? 0 : paddedSize(storedSize)
-    this.onEntry(entry)
+    const wanted = this.onEntry(entry)
+    if (wanted === true && this.onContent && type === 'file' && storedSize <= MAX_CAPTURE) {
+      this.capture = { entry, chunks: [], remaining: storedSize }
+      if (storedSize === 0) this.finishCapture()
+    }
+  }
+
+  private takeContent(chunk: Buffer, pos: number, step: number): void {
+    const capture = this.capture!
+    const take = Math.min(step, capture.remaining)
+    if (take > 0) capture.chunks.push(Buffer.from(chunk.subarray(pos, pos + take)))
+    capture.remaining -= take
+    if (capture.remaining === 0) this.finishCapture()
+  }
+
+  private finishCapture(): void {
+    const { entry, chunks } = this.capture!
+    this.capture = undefined
+    this.onContent!(entry, Buffer.concat(chunks))
   }
 
   private finishMeta(): void {

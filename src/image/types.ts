@@ -50,6 +50,7 @@ export interface ImageConfig {
   variant?: string
   created?: string
   history?: HistoryEntry[]
+  config?: { User?: string }
   rootfs?: { type: string; diff_ids: string[] }
 }
 

@@ -1,5 +1,7 @@
 import { REPORT_SCHEMA_VERSION } from '../constants.js'
 import type { BudgetResult, Verdict } from '../budget/evaluate.js'
+import { BASE_IMAGE, type LayerOrigin } from '../analysis/attribution.js'
+import type { Smell } from '../analysis/smells.js'
 import type { PlatformMeasurement } from '../image/measure.js'
 
 /** The JSON report, schema version 1: the contract other tools read. Fields are only ever added. */
@@ -13,6 +15,8 @@ export interface Report {
   budgets: BudgetResult[]
   /** Absent when an existing image was measured. */
   build?: BuildSummary
+  /** Dockerfile and image smells, each with its rule, level and Dockerfile line. */
+  smells: Smell[]
   /** Why the run stopped early; what was measured before that is still here. */
   error?: string
 }
@@ -23,11 +27,55 @@ export interface BuildSummary {
   cachedSteps: number
 }
 
+/** Where bytes came from: a layer, and the Dockerfile instruction and stage that made it. */
+export interface Source {
+  layer: string
+  instruction?: string
+  line?: number
+  stage?: string
+}
+
 export interface LayerReport {
   digest: string
   size: number
   compressedSize: number
   createdBy: string
+  /** The Dockerfile instruction that made the layer, its line and stage (`base image` for the base's layers). */
+  instruction?: string
+  line?: number
+  stage?: string
+}
+
+export interface StageBytes {
+  stage: string
+  bytes: number
+  layers: number
+}
+
+export interface CopyBytes {
+  /** The stage named by `COPY --from`. */
+  from: string
+  bytes: number
+  instruction: string
+  line: number
+}
+
+export interface FileReport extends Source {
+  path: string
+  size: number
+}
+
+export interface DirectoryReport extends Source {
+  path: string
+  size: number
+  files: number
+}
+
+export interface WasteReport {
+  path: string
+  size: number
+  writtenBy: Source
+  hiddenBy: Source
 }
 
 export interface PlatformReport {
@@ -37,26 +85,89 @@ export interface PlatformReport {
   compressedSize: number
   layerCount: number
   layers: LayerReport[]
+  /** Bytes of file versions not visible in the final filesystem: overwritten, deleted or hidden by an opaque directory. */
+  wastedBytes: number
+  /** (size - wastedBytes) / size; 1 for an empty image. */
+  efficiency: number
+  /** Bytes of the layers that came with the base image (known when the Dockerfile is). */
+  baseSize?: number
+  /** Bytes per Dockerfile stage, the base image as `base image`. */
+  stages?: StageBytes[]
+  /** Bytes each `COPY --from=<stage>` brought into the image. */
+  copies?: CopyBytes[]
+  topFiles: FileReport[]
+  topDirectories: DirectoryReport[]
+  topWaste: WasteReport[]
 }
 
-export function platformReport(measurement: PlatformMeasurement): PlatformReport {
+function sourceOf(measurement: PlatformMeasurement, origins: Array<LayerOrigin | undefined> | undefined, layerIndex: number): Source {
+  const origin = origins?.[layerIndex]
   return {
+    layer: measurement.layers[layerIndex].digest,
+    ...(origin?.instruction ? { instruction: origin.instruction.text, line: origin.instruction.line } : {}),
+    ...(origin ? { stage: origin.stage } : {})
+  }
+}
+
+/** A platform's entry of the report; `origins` (from the Dockerfile) adds instructions, lines and stages. */
+export function platformReport(measurement: PlatformMeasurement, origins?: Array<LayerOrigin | undefined>): PlatformReport {
+  const known = origins !== undefined && origins.every(origin => origin !== undefined)
+  const layers: LayerReport[] = measurement.layers.map((layer, index) => {
+    const origin = origins?.[index]
+    return {
+      digest: layer.digest,
+      size: layer.size,
+      compressedSize: layer.compressedSize,
+      createdBy: layer.createdBy,
+      ...(origin?.instruction ? { instruction: origin.instruction.text, line: origin.instruction.line } : {}),
+      ...(origin ? { stage: origin.stage } : {})
+    }
+  })
+  const report: PlatformReport = {
     platform: measurement.platform,
     digest: measurement.digest,
     size: measurement.size,
     compressedSize: measurement.compressedSize,
     layerCount: measurement.layerCount,
-    layers: measurement.layers.map(layer => ({
-      digest: layer.digest,
-      size: layer.size,
-      compressedSize: layer.compressedSize,
-      createdBy: layer.createdBy
+    layers,
+    wastedBytes: measurement.wastedBytes,
+    efficiency: measurement.efficiency,
+    topFiles: measurement.topFiles.map(file => ({ path: `/${file.path}`, size: file.size, ...sourceOf(measurement, origins, file.layer) })),
+    topDirectories: measurement.topDirectories.map(directory => ({
+      path: `/${directory.path}`,
+      size: directory.size,
+      files: directory.files,
+      ...sourceOf(measurement, origins, directory.layer)
+    })),
+    topWaste: measurement.topWaste.map(waste => ({
+      path: `/${waste.path}`,
+      size: waste.size,
+      writtenBy: sourceOf(measurement, origins, waste.writtenBy),
+      hiddenBy: sourceOf(measurement, origins, waste.hiddenBy)
     }))
   }
+  if (known) {
+    const stages = new Map<string, StageBytes>()
+    const copies: CopyBytes[] = []
+    measurement.layers.forEach((layer, index) => {
+      const origin = origins[index]!
+      const stage = stages.get(origin.stage) ?? { stage: origin.stage, bytes: 0, layers: 0 }
+      stage.bytes += layer.size
+      stage.layers++
+      stages.set(origin.stage, stage)
+      if (origin.copiedFrom && origin.instruction) {
+        copies.push({ from: origin.copiedFrom, bytes: layer.size, instruction: origin.instruction.text, line: origin.instruction.line })
+      }
+    })
+    report.baseSize = stages.get(BASE_IMAGE)?.bytes ?? 0
+    report.stages = [...stages.values()]
+    report.copies = copies
+  }
+  return report
 }
 
 export function emptyReport(name: string): Report {
-  return { schemaVersion: REPORT_SCHEMA_VERSION, name, verdict: 'pass', platforms: [], budgets: [] }
+  return { schemaVersion: REPORT_SCHEMA_VERSION, name, verdict: 'pass', platforms: [], budgets: [], smells: [] }
 }
 
 /** The platform with the most bytes: the `size` and `compressed-size` outputs speak of it. */

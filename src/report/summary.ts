@@ -1,4 +1,4 @@
-import { Rule } from '../constants.js'
+import type { LimitUnit } from '../config/budget-file.js'
 import { formatSize } from '../config/size.js'
 import type { BudgetResult, Status } from '../budget/evaluate.js'
 import type { Report } from './report.js'
@@ -21,25 +21,46 @@ export function instructionText(createdBy: string): string {
   return text.length > INSTRUCTION_WIDTH ? `${text.slice(0, INSTRUCTION_WIDTH - 1)}…` : text
 }
 
+/** A limit or actual value in its unit: a size, a count, or a percentage. */
+export function formatLimit(unit: LimitUnit, value: number): string {
+  if (unit === 'count') return String(value)
+  if (unit === 'ratio') return `${(value * 100).toFixed(1)}%`
+  return formatSize(value)
+}
+
 function formatBudgetValue(result: BudgetResult, value: number): string {
-  return result.rule === Rule.MaxLayers ? String(value) : formatSize(value)
+  return formatLimit(result.unit, value)
+}
+
+export interface PlatformTables {
+  platform: string
+  layers: Table
+  stages?: Table
+  files: Table
+  waste?: Table
 }
 
 export interface SummaryTables {
   platforms: Table
   budgets?: Table
-  layers: Array<{ platform: string; table: Table }>
+  smells?: Table
+  details: PlatformTables[]
 }
+
+const where = (source: { instruction?: string; line?: number; layer: string }): string =>
+  source.instruction ? `${instructionText(source.instruction)} (line ${source.line})` : `layer ${source.layer.slice(7, 19)}`
 
 export function summaryTables(report: Report, marks: Record<Status, string>): SummaryTables {
   const platforms: Table = {
-    headers: ['Platform', 'Size', 'Compressed', 'Layers'],
-    align: ['left', 'right', 'right', 'right'],
+    headers: ['Platform', 'Size', 'Compressed', 'Layers', 'Wasted', 'Efficiency'],
+    align: ['left', 'right', 'right', 'right', 'right', 'right'],
     rows: report.platforms.map(platform => [
       platform.platform,
       formatSize(platform.size),
       formatSize(platform.compressedSize),
-      String(platform.layerCount)
+      String(platform.layerCount),
+      formatSize(platform.wastedBytes),
+      `${(platform.efficiency * 100).toFixed(1)}%`
     ])
   }
   const budgets: Table | undefined =
@@ -56,18 +77,61 @@ export function summaryTables(report: Report, marks: Record<Status, string>): Su
             marks[result.status]
           ])
         }
-  const layers = report.platforms.map(platform => ({
-    platform: platform.platform,
-    table: {
-      headers: ['Size', 'Compressed', 'Instruction'],
-      align: ['right', 'right', 'left'],
-      rows: [...platform.layers]
-        .sort((a, b) => b.size - a.size)
-        .slice(0, TOP_LAYERS)
-        .map(layer => [formatSize(layer.size), formatSize(layer.compressedSize), instructionText(layer.createdBy)])
-    } satisfies Table
-  }))
-  return { platforms, budgets, layers }
+  const smells: Table | undefined =
+    report.smells.length === 0
+      ? undefined
+      : {
+          headers: ['Smell', 'Level', 'Line', 'Finding'],
+          align: ['left', 'left', 'right', 'left'],
+          rows: report.smells.map(smell => [
+            smell.rule,
+            smell.level === 'error' ? marks.fail : marks.warn,
+            smell.line ? String(smell.line) : '',
+            smell.message
+          ])
+        }
+  const details = report.platforms.map(platform => {
+    const tables: PlatformTables = {
+      platform: platform.platform,
+      layers: {
+        headers: ['Size', 'Compressed', 'Line', 'Instruction'],
+        align: ['right', 'right', 'right', 'left'],
+        rows: [...platform.layers]
+          .sort((a, b) => b.size - a.size)
+          .slice(0, TOP_LAYERS)
+          .map(layer => [
+            formatSize(layer.size),
+            formatSize(layer.compressedSize),
+            layer.line ? String(layer.line) : '',
+            layer.instruction ? instructionText(layer.instruction) : instructionText(layer.createdBy)
+          ])
+      },
+      files: {
+        headers: ['Size', 'File', 'Written by'],
+        align: ['right', 'left', 'left'],
+        rows: platform.topFiles.map(file => [formatSize(file.size), file.path, where(file)])
+      }
+    }
+    if (platform.stages) {
+      tables.stages = {
+        headers: ['Bytes', 'From'],
+        align: ['right', 'left'],
+        rows: [
+          ...platform.stages.map(stage => [formatSize(stage.bytes), `${stage.stage} (${stage.layers} ${stage.layers === 1 ? 'layer' : 'layers'})`]),
+          ...(platform.copies ?? []).map(copy => [formatSize(copy.bytes), `COPY --from=${copy.from} (line ${copy.line})`])
+        ]
+      }
+    }
+    if (platform.topWaste.length > 0) {
+      tables.waste = {
+        headers: ['Wasted', 'File', 'Written by', 'Hidden by'],
+        align: ['right', 'left', 'left', 'left'],
+        rows: platform.topWaste.map(waste => [formatSize(waste.size), waste.path, where(waste.writtenBy), where(waste.hiddenBy)])
+      }
+    }
+    return tables
+  })
+  return { platforms, budgets, smells, details }
 }
 
 function buildLine(report: Report): string | undefined {
@@ -76,14 +140,26 @@ function buildLine(report: Report): string | undefined {
   return `Built in ${seconds} s; ${cachedSteps} of ${steps} steps cached.`
 }
 
+function detailSections(details: PlatformTables): Array<[string, Table]> {
+  const sections: Array<[string, Table]> = []
+  if (details.stages) sections.push([`Where the bytes of ${details.platform} come from`, details.stages])
+  sections.push([`Largest layers of ${details.platform}`, details.layers])
+  sections.push([`Largest files of ${details.platform}`, details.files])
+  if (details.waste) sections.push([`Wasted bytes of ${details.platform}`, details.waste])
+  return sections
+}
+
 export function markdownSummary(report: Report): string {
   const tables = summaryTables(report, STATUS_MARK)
   const parts = [`### image-budget: ${report.name} — ${STATUS_MARK[report.verdict]}`]
   if (report.error) parts.push(`> [!CAUTION]\n> ${report.error.split('\n').join('\n> ')}`)
   if (report.platforms.length > 0) parts.push(markdownTable(tables.platforms))
   if (tables.budgets) parts.push('#### Budgets', markdownTable(tables.budgets))
-  for (const { platform, table } of tables.layers) {
-    parts.push(`<details><summary>Largest layers of ${platform}</summary>\n\n${markdownTable(table)}\n\n</details>`)
+  if (tables.smells) parts.push('#### Smells', markdownTable(tables.smells))
+  for (const details of tables.details) {
+    for (const [title, table] of detailSections(details)) {
+      parts.push(`<details><summary>${title}</summary>\n\n${markdownTable(table)}\n\n</details>`)
+    }
   }
   const build = buildLine(report)
   if (build) parts.push(build)
@@ -96,7 +172,10 @@ export function textSummary(report: Report): string {
   if (report.error) parts.push(`error: ${report.error}`)
   if (report.platforms.length > 0) parts.push(textTable(tables.platforms))
   if (tables.budgets) parts.push(textTable(tables.budgets))
-  for (const { platform, table } of tables.layers) parts.push(`Largest layers of ${platform}:\n${textTable(table)}`)
+  if (tables.smells) parts.push(`Smells:\n${textTable(tables.smells)}`)
+  for (const details of tables.details) {
+    for (const [title, table] of detailSections(details)) parts.push(`${title}:\n${textTable(table)}`)
+  }
   const build = buildLine(report)
   if (build) parts.push(build)
   return `${parts.join('\n\n')}\n`
