@@ -4,6 +4,7 @@ import { InputError } from './config/errors.js'
 import { getInputs } from './config/inputs.js'
 import { createExec } from './exec.js'
 import type { Host } from './host.js'
+import { localLayerCacheDir } from './image/layer-cache.js'
 import { execute, nodeDeps, type Deps } from './main.js'
 
 export const ExitCode = { Ok: 0, BudgetFailed: 1, Error: 2 } as const
@@ -96,7 +97,13 @@ export async function runCli(argv: string[], io: CliIo, deps: Partial<Deps> = {}
       return ExitCode.Ok
     }
     const inputs = getInputs(name => values.get(name) ?? '')
-    const outcome = await execute(inputs, host, { ...nodeDeps(), exec: createExec(io.stderr as never), ...deps })
+    const base = nodeDeps()
+    const outcome = await execute(inputs, host, {
+      ...base,
+      exec: createExec(io.stderr as never),
+      layerCacheDir: localLayerCacheDir(base.env),
+      ...deps
+    })
     io.stderr.write(`report: ${outcome.reportPath}\n`)
     return outcome.failed ? ExitCode.BudgetFailed : ExitCode.Ok
   } catch (error) {

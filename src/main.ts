@@ -16,6 +16,7 @@ import { systemClock, type Clock, type Exec, type Host } from './host.js'
 import { analyzeImage } from './analysis/analyze.js'
 import { finalStage, parseDockerfile, type Dockerfile } from './dockerfile/dockerfile.js'
 import { OciDirectorySource, type BlobSource } from './image/blobs.js'
+import { actionsCacheAvailable, actionsCacheBackend, restoreLayers, saveLayers, type CacheBackend } from './image/layer-cache.js'
 import { LayerStore } from './image/layer-store.js'
 import { resolveImage } from './image/measure.js'
 import { openImageInput } from './image/source.js'
@@ -32,6 +33,8 @@ export interface Deps {
   tempRoot: string
   /** Where layer entries are kept between runs; without it, they last for this run only. */
   layerCacheDir?: string
+  /** Keeps layerCacheDir in the Actions cache between runs (on GitHub). */
+  layerCache?: CacheBackend
   fetch?: typeof fetch
 }
 
@@ -196,10 +199,13 @@ export async function execute(inputs: Inputs, host: Host, deps: Deps): Promise<O
       const image = await resolveImage(source)
       report.digest = image.digest
       if (image.platforms.length === 1) ids.configDigest = image.platforms[0].config.digest
+      const store = new LayerStore(deps.layerCacheDir ?? path.join(workDir, 'layers'))
+      const kept = deps.layerCache && deps.layerCacheDir ? { backend: deps.layerCache, dir: deps.layerCacheDir, name: config.name, env: deps.env } : undefined
+      const restoredKey = kept ? await restoreLayers(kept, host) : undefined
       report.smells = await analyzeImage({
         source,
         image,
-        store: new LayerStore(deps.layerCacheDir ?? path.join(workDir, 'layers')),
+        store,
         dockerfile,
         target: inputs.target,
         contextDir: dockerfile && !isRemoteContext(inputs.context) ? path.resolve(deps.cwd, inputs.context) : undefined,
@@ -209,6 +215,7 @@ export async function execute(inputs: Inputs, host: Host, deps: Deps): Promise<O
         // Each platform joins the report as soon as it is measured, so a later failure keeps it.
         onPlatform: platform => report.platforms.push(platform)
       })
+      if (kept) await saveLayers(kept, store, restoredKey, host)
     })
     report.budgets = evaluateBudgets(config.budgets, report.platforms)
     report.verdict = verdictOf(report.budgets, report.smells)
@@ -232,7 +239,13 @@ export async function execute(inputs: Inputs, host: Host, deps: Deps): Promise<O
 export async function run(): Promise<void> {
   try {
     const inputs = getInputs(name => core.getInput(name))
-    const outcome = await execute(inputs, actionHost(inputs.summary), nodeDeps())
+    const deps = nodeDeps()
+    if (actionsCacheAvailable()) {
+      const scope = cacheScope(inputs.name !== '' ? inputs.name : defaultName(inputs, deps.cwd))
+      deps.layerCacheDir = path.join(deps.tempRoot, 'image-budget-layers', scope)
+      deps.layerCache = actionsCacheBackend
+    }
+    const outcome = await execute(inputs, actionHost(inputs.summary), deps)
     if (outcome.failed) throw new BudgetExceededError(outcome)
   } catch (error) {
     core.setFailed(error instanceof Error ? error.message : String(error))

@@ -58,7 +58,7 @@ export function runActionStep(cwd: string, inputs: Record<string, string>, extra
 export function runCliProcess(cwd: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}) {
   const result = spawnSync(process.execPath, [path.join(ROOT, 'dist/cli/index.js'), ...args], {
     cwd,
-    env: { ...cleanEnv(), ...extraEnv },
+    env: { ...cleanEnv(), IMAGE_BUDGET_CACHE_DIR: mkdtempSync(path.join(os.tmpdir(), 'image-budget-cli-cache-')), ...extraEnv },
     encoding: 'utf8'
   })
   return { exitCode: result.status ?? -1, stdout: result.stdout, stderr: result.stderr }

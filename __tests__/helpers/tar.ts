@@ -39,7 +39,11 @@ export function sampleTree(): { root: string; files: TreeFile[]; regularBytes: n
 
 /** Makes a tar of a folder with GNU tar, in the given format. */
 export function gnuTar(root: string, format: 'pax' | 'gnu' | 'ustar'): Buffer {
-  return execFileSync('tar', ['--format', format, '--sort=name', '-C', root, '-cf', '-', '.'], { maxBuffer: 1 << 28 })
+  // Fixed times and owners: the same tree always makes the same tar, so layers keep their digests.
+  // PAX headers carry access and change times and, by default, the process ID in their names.
+  const pax = format === 'pax' ? ['--pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime'] : []
+  const args = ['--format', format, ...pax, '--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner']
+  return execFileSync('tar', [...args, '-C', root, '-cf', '-', '.'], { maxBuffer: 1 << 28 })
 }
 
 export function zstdCompress(data: Buffer): Buffer {

@@ -6,7 +6,7 @@
 // entry: `kind \t size \t path \t link`, with backslash, tab and newline escaped in names.
 
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs'
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
 import { createInterface } from 'node:readline'
 import { once } from 'node:events'
@@ -79,6 +79,8 @@ export class LayerEntryWriter {
 export class LayerStore {
   /** Digests read or written in this run: what is worth keeping for the next one. */
   readonly used = new Set<string>()
+  /** Layers read from their blobs in this run (not found in the folder). */
+  written = 0
 
   constructor(readonly dir: string) {}
 
@@ -107,6 +109,7 @@ export class LayerStore {
       commit: async summary => {
         await writer.commit(files.summary, { version: LAYER_STORE_VERSION, entries: writer.entries, ...summary })
         this.used.add(digest)
+        this.written++
       }
     }
   }
@@ -129,7 +132,6 @@ export class LayerStore {
 
   /** Removes what this run did not use, so that a kept folder does not grow without end. */
   async prune(): Promise<number> {
-    const { readdir } = await import('node:fs/promises')
     let removed = 0
     for (const name of await readdir(this.dir).catch(() => [] as string[])) {
       const digest = name.replace(/\.(entries|json|entries\.partial)$/, '').replace('-', ':')
