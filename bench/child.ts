@@ -11,13 +11,15 @@ import { OciDirectorySource } from '../src/image/blobs.js'
 import { LayerStore } from '../src/image/layer-store.js'
 import { measureImage, resolveImage } from '../src/image/measure.js'
 
-const [mode, dir] = process.argv.slice(2)
+const [mode, dir, storeDir] = process.argv.slice(2)
+let layersRead = 0
 
+/** The full analysis of image-budget: measurement, the overlay filesystem, waste and top lists. */
 async function measure(): Promise<number> {
   const source = new OciDirectorySource(dir)
-  // A new, empty store: every layer is read from its blob, as on a first run.
-  const store = new LayerStore(mkdtempSync(path.join(os.tmpdir(), 'image-budget-bench-store-')))
-  const platforms = await measureImage(source, await resolveImage(source), { store })
+  // Without a store folder, a new empty one: every layer is read from its blob, as on a first run.
+  const store = new LayerStore(storeDir ?? mkdtempSync(path.join(os.tmpdir(), 'image-budget-bench-store-')))
+  const platforms = await measureImage(source, await resolveImage(source), { store, onLayer: () => layersRead++ })
   return platforms.reduce((sum, platform) => sum + platform.size, 0)
 }
 
@@ -47,4 +49,4 @@ async function gunzip(): Promise<number> {
 const started = process.hrtime.bigint()
 const result = mode === 'measure' ? await measure() : await gunzip()
 const seconds = Number(process.hrtime.bigint() - started) / 1e9
-process.stdout.write(JSON.stringify({ mode, seconds, result, maxRssBytes: process.resourceUsage().maxRSS * 1024 }))
+process.stdout.write(JSON.stringify({ mode, seconds, result, layersRead, maxRssBytes: process.resourceUsage().maxRSS * 1024 }))

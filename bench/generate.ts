@@ -2,7 +2,7 @@
 // are distinct per platform so that every byte is really read; contents compress like typical
 // binaries and libraries (a random block repeated with changes), with many small files too.
 import { createHash, randomBytes } from 'node:crypto'
-import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import { createWriteStream, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { Readable } from 'node:stream'
@@ -36,6 +36,14 @@ function* tarChunks(files: FileSpec[], seed: Buffer): Generator<Buffer> {
     if (pad > 0) yield Buffer.alloc(pad)
   }
   yield Buffer.alloc(1024)
+}
+
+/** Many small files, as a node_modules or a Python site-packages has: for memory with a million files. */
+function smallFiles(layer: number, count: number): FileSpec[] {
+  return Array.from({ length: count }, (_, index) => ({
+    name: `pkg${layer}/m${Math.floor(index / 1000)}/d${Math.floor(index / 40) % 25}/f${index}.js`,
+    size: 64 + (index % 400)
+  }))
 }
 
 function layerFiles(layer: number, contentBytes: number): FileSpec[] {
@@ -87,26 +95,36 @@ export interface GeneratedLayout {
   files: number
 }
 
-/** Makes the layout once and reuses it while its parameters are the same. */
-export async function generateLayout(dir: string, totalContent: number, layersPerPlatform: number): Promise<GeneratedLayout> {
+export interface LayoutShape {
+  platforms: string[]
+  layersPerPlatform: number
+  /** Bytes of file content in all, mostly in files of a few MB... */
+  totalContent?: number
+  /** ...or this many small files in all. */
+  fileCount?: number
+}
+
+/** Makes the layout once and reuses it while its shape is the same. */
+export async function generateLayout(dir: string, shape: LayoutShape): Promise<GeneratedLayout> {
   const marker = path.join(dir, 'bench.json')
+  const requested = JSON.stringify(shape)
   if (existsSync(marker)) {
-    const previous = JSON.parse(readFileSync(marker, 'utf8')) as GeneratedLayout & { version: string; requested: number }
-    if (previous.version === LAYOUT_VERSION && previous.requested === totalContent && previous.layers === layersPerPlatform * 2) {
-      return previous
-    }
+    const previous = JSON.parse(readFileSync(marker, 'utf8')) as GeneratedLayout & { version: string; requested: string }
+    if (previous.version === LAYOUT_VERSION && previous.requested === requested) return previous
   }
   mkdirSync(path.join(dir, 'blobs/sha256'), { recursive: true })
-  const perLayer = Math.ceil(totalContent / (2 * layersPerPlatform))
+  const layerCount = shape.platforms.length * shape.layersPerPlatform
+  const perLayer = Math.ceil((shape.totalContent ?? 0) / layerCount)
+  const filesPerLayer = Math.ceil((shape.fileCount ?? 0) / layerCount)
   const manifests = []
   let contentBytes = 0
   let tarBytes = 0
   let fileCount = 0
-  for (const [platformIndex, architecture] of ['amd64', 'arm64'].entries()) {
+  for (const [platformIndex, architecture] of shape.platforms.entries()) {
     const layers = []
     const history = []
-    for (let layer = 0; layer < layersPerPlatform; layer++) {
-      const files = layerFiles(platformIndex * 100 + layer, perLayer)
+    for (let layer = 0; layer < shape.layersPerPlatform; layer++) {
+      const files = shape.fileCount ? smallFiles(platformIndex * 100 + layer, filesPerLayer) : layerFiles(platformIndex * 100 + layer, perLayer)
       const seed = randomBytes(64 * 1024)
       const written = await writeLayer(dir, files, seed)
       layers.push({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: written.digest, size: written.size })
@@ -132,7 +150,43 @@ export async function generateLayout(dir: string, totalContent: number, layersPe
   const index = await writeBlob(dir, Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests })))
   writeFileSync(path.join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', ...index }] }))
   writeFileSync(path.join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}')
-  const result: GeneratedLayout = { dir, contentBytes, tarBytes, layers: layersPerPlatform * 2, files: fileCount }
-  writeFileSync(marker, JSON.stringify({ ...result, version: LAYOUT_VERSION, requested: totalContent }))
+  const result: GeneratedLayout = { dir, contentBytes, tarBytes, layers: layerCount, files: fileCount }
+  writeFileSync(marker, JSON.stringify({ ...result, version: LAYOUT_VERSION, requested }))
   return result
+}
+
+/**
+ * The image after a rebuild that changed one small layer: the same layout with the last layer of
+ * every platform replaced by a new small one. Unchanged blobs are hard links to the original's.
+ */
+export async function rebuildLayout(original: string, dir: string): Promise<{ dir: string; changedBytes: number }> {
+  rmSync(dir, { recursive: true, force: true })
+  mkdirSync(path.join(dir, 'blobs/sha256'), { recursive: true })
+  for (const name of readdirSync(path.join(original, 'blobs/sha256'))) {
+    linkSync(path.join(original, 'blobs/sha256', name), path.join(dir, 'blobs/sha256', name))
+  }
+  const readBlob = (digest: string) => JSON.parse(readFileSync(path.join(original, 'blobs/sha256', digest.slice(7)), 'utf8'))
+  const rootIndex = JSON.parse(readFileSync(path.join(original, 'index.json'), 'utf8'))
+  const index = readBlob(rootIndex.manifests[0].digest)
+  let changedBytes = 0
+  const manifests = []
+  for (const entry of index.manifests) {
+    const manifest = readBlob(entry.digest)
+    const files = [{ name: `app/changed-${entry.platform.architecture}.js`, size: 20_000 }]
+    const written = await writeLayer(dir, files, randomBytes(64 * 1024))
+    changedBytes += written.size
+    manifest.layers[manifest.layers.length - 1] = {
+      mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+      digest: written.digest,
+      size: written.size
+    }
+    manifests.push({ ...entry, ...(await writeBlob(dir, Buffer.from(JSON.stringify(manifest)))) })
+  }
+  const newIndex = await writeBlob(dir, Buffer.from(JSON.stringify({ ...index, manifests })))
+  writeFileSync(
+    path.join(dir, 'index.json'),
+    JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', ...newIndex }] })
+  )
+  writeFileSync(path.join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}')
+  return { dir, changedBytes }
 }
