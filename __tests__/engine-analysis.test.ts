@@ -3,12 +3,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { getInputs } from '../src/config/inputs.js'
-import { createExec } from '../src/exec.js'
-import { systemClock } from '../src/host.js'
-import { execute, type Deps } from '../src/main.js'
+import { execute } from '../src/main.js'
 import type { PlatformReport } from '../src/report/report.js'
 import { describeWithEngine, docker, makeContext, uniqueTag } from './helpers/engine.js'
-import { RecordingHost } from './helpers/host.js'
+import { depsFor, RecordingHost } from './helpers/host.js'
 
 const BASE = `FROM scratch AS base
 ARG TARGETARCH
@@ -36,20 +34,9 @@ RUN mkdir -p /var/lib/apt/lists && head -c 12345 /dev/zero > /var/lib/apt/lists/
 `
 const LINE = { from: 12, arg: 13, write: 14, remove: 15, overwrite: 16, directory: 17, replace: 18, copy: 19, apt: 20, builderRun: 10 }
 
-function depsFor(cwd: string, layerCacheDir?: string): Deps {
-  return {
-    exec: createExec(process.stderr),
-    clock: systemClock,
-    env: process.env,
-    cwd,
-    tempRoot: mkdtempSync(path.join(os.tmpdir(), 'image-budget-run-')),
-    ...(layerCacheDir ? { layerCacheDir } : {})
-  }
-}
-
 async function analyse(context: string, values: Record<string, string> = {}, layerCacheDir?: string) {
   const host = new RecordingHost()
-  const outcome = await execute(getInputs(name => values[name] ?? ''), host, depsFor(context, layerCacheDir))
+  const outcome = await execute(getInputs(name => ({ scan: 'false', ...values } as Record<string, string>)[name] ?? ''), host, depsFor(context, layerCacheDir ? { layerCacheDir } : {}))
   return { host, report: outcome.report }
 }
 

@@ -1,3 +1,4 @@
+import * as path from 'node:path'
 import { parseArgs } from 'node:util'
 import { Input, type InputName } from './constants.js'
 import { InputError } from './config/errors.js'
@@ -9,7 +10,7 @@ import { execute, nodeDeps, type Deps } from './main.js'
 
 export const ExitCode = { Ok: 0, BudgetFailed: 1, Error: 2 } as const
 
-const BOOLEAN_INPUTS: readonly InputName[] = [Input.Push, Input.Load, Input.NoCache, Input.Pull]
+const BOOLEAN_INPUTS: readonly InputName[] = [Input.Push, Input.Load, Input.NoCache, Input.Pull, Input.IgnoreUnfixed]
 const MULTIPLE_INPUTS: readonly InputName[] = [
   Input.Platforms,
   Input.BuildArgs,
@@ -18,7 +19,9 @@ const MULTIPLE_INPUTS: readonly InputName[] = [
   Input.Tags,
   Input.Labels,
   Input.CacheFrom,
-  Input.CacheTo
+  Input.CacheTo,
+  Input.Trivyignores,
+  Input.TrivyDbRepository
 ]
 
 export const USAGE = `Usage: image-budget [options] [context]
@@ -28,7 +31,9 @@ budgets. Options are the action's inputs, e.g.:
   --file Dockerfile --target runtime --platforms linux/amd64,linux/arm64
   --max-size 150MB --max-compressed-size 60MiB --max-layers 20 --max-layer-size 50MB
   --budget-file .github/image-budget.yml --image registry.example/app:1.2 --report report.json
-List options (--platforms, --build-args, --tags, ...) may be repeated. Flags: --push --load --no-cache --pull.
+  --scan false --severity HIGH,CRITICAL --max-vulnerabilities critical=0,high=5 --sarif out.sarif
+List options (--platforms, --build-args, --tags, ...) may be repeated. Flags: --push --load --no-cache --pull
+--ignore-unfixed.
 Exit status: 0 within budget, 1 over budget, 2 bad input or a failed build.`
 
 export interface CliIo {
@@ -98,10 +103,13 @@ export async function runCli(argv: string[], io: CliIo, deps: Partial<Deps> = {}
     }
     const inputs = getInputs(name => values.get(name) ?? '')
     const base = nodeDeps()
+    const cacheRoot = path.dirname(localLayerCacheDir(base.env))
     const outcome = await execute(inputs, host, {
       ...base,
       exec: createExec(io.stderr as never),
       layerCacheDir: localLayerCacheDir(base.env),
+      toolDir: path.join(cacheRoot, 'trivy', 'bin'),
+      trivyCacheDir: path.join(cacheRoot, 'trivy', 'cache'),
       ...deps
     })
     io.stderr.write(`report: ${outcome.reportPath}\n`)

@@ -28,7 +28,17 @@ export const Input = {
   MinEfficiency: 'min-efficiency',
   FailOn: 'fail-on',
   Summary: 'summary',
-  Report: 'report'
+  Report: 'report',
+  Scan: 'scan',
+  Severity: 'severity',
+  IgnoreUnfixed: 'ignore-unfixed',
+  Trivyignores: 'trivyignores',
+  MaxVulnerabilities: 'max-vulnerabilities',
+  TrivyReport: 'trivy-report',
+  Sarif: 'sarif',
+  TrivyVersion: 'trivy-version',
+  TrivyDbRepository: 'trivy-db-repository',
+  ScanFailure: 'scan-failure'
 } as const
 export type InputName = (typeof Input)[keyof typeof Input]
 
@@ -39,7 +49,9 @@ export const Output = {
   CompressedSize: 'compressed-size',
   Digest: 'digest',
   ImageId: 'imageid',
-  Metadata: 'metadata'
+  Metadata: 'metadata',
+  Vulnerabilities: 'vulnerabilities',
+  Sarif: 'sarif'
 } as const
 
 /** Budget rules, keyed as in the budget file and the report. */
@@ -53,6 +65,8 @@ export const Rule = {
 } as const
 export type RuleName = (typeof Rule)[keyof typeof Rule]
 export const RULE_NAMES: readonly RuleName[] = Object.values(Rule)
+/** The vulnerability budget: limits per severity rather than one limit. */
+export const VULNERABILITY_RULE = 'max-vulnerabilities'
 
 export const DEFAULT_BUDGET_FILE = '.github/image-budget.yml'
 export const REPORT_SCHEMA_VERSION = 1

@@ -22,6 +22,9 @@ import { resolveImage } from './image/measure.js'
 import { openImageInput } from './image/source.js'
 import { emptyReport, largestPlatform, type Report } from './report/report.js'
 import { formatLimit, markdownSummary, textSummary } from './report/summary.js'
+import { realSleep, type Sleep } from './scan/retry.js'
+import { platformLayout } from './scan/scan.js'
+import { scanStep, worstCounts } from './scan/scan-step.js'
 
 /** The side effects of a run besides the host: programs, clock, environment and places on disk. */
 export interface Deps {
@@ -33,9 +36,15 @@ export interface Deps {
   tempRoot: string
   /** Where layer entries are kept between runs; without it, they last for this run only. */
   layerCacheDir?: string
-  /** Keeps layerCacheDir in the Actions cache between runs (on GitHub). */
-  layerCache?: CacheBackend
-  fetch?: typeof fetch
+  /** Keeps folders (layer index, Trivy and its DB) in the Actions cache between runs (on GitHub). */
+  cache?: CacheBackend
+  /** Where Trivy is installed and keeps its DB: paths that stay the same from run to run. */
+  toolDir: string
+  trivyCacheDir: string
+  sleep: Sleep
+  fetch: typeof fetch
+  /** Where Trivy releases are downloaded from (tests serve them locally). */
+  trivyReleases?: string
 }
 
 export interface Outcome {
@@ -44,6 +53,9 @@ export interface Outcome {
   /** Whether the budgets fail the step, as `fail-on` asks. */
   failed: boolean
 }
+
+/** The version written into SARIF files. */
+export const ACTION_VERSION = '1.0.0'
 
 export class BudgetExceededError extends Error {
   constructor(readonly outcome: Outcome) {
@@ -86,12 +98,17 @@ function annotate(host: Host, report: Report, dockerfile: Dockerfile | undefined
 }
 
 export function nodeDeps(): Deps {
+  const tempRoot = process.env.RUNNER_TEMP || os.tmpdir()
   return {
     exec: createExec(),
     clock: systemClock,
     env: process.env,
     cwd: process.cwd(),
-    tempRoot: process.env.RUNNER_TEMP || os.tmpdir()
+    tempRoot,
+    toolDir: path.join(tempRoot, 'image-budget-trivy', 'bin'),
+    trivyCacheDir: path.join(tempRoot, 'image-budget-trivy', 'cache'),
+    sleep: realSleep,
+    fetch: globalThis.fetch
   }
 }
 
@@ -169,6 +186,7 @@ export async function execute(inputs: Inputs, host: Host, deps: Deps): Promise<O
   const reportPath = inputs.report !== '' ? path.resolve(deps.cwd, inputs.report) : defaultReportPath(name, deps)
   const report = emptyReport(name)
   let build: BuildResult | undefined
+  let sarifPath: string | undefined
   const ids: ImageIds = {}
   await mkdir(deps.tempRoot, { recursive: true })
   const workDir = await mkdtemp(path.join(deps.tempRoot, 'image-budget-'))
@@ -184,9 +202,11 @@ export async function execute(inputs: Inputs, host: Host, deps: Deps): Promise<O
 
     let source: BlobSource
     let dockerfile: Dockerfile | undefined
+    let archive: string | undefined
     if (inputs.image !== '') {
       const opened = await host.group(`Open image ${inputs.image}`, () => openImageInput(inputs.image, { ...deps, workDir }))
       source = opened.source
+      archive = opened.archive
       ids.engineImageId = opened.imageId
     } else {
       dockerfile = await readDockerfile(inputs, deps.cwd)
@@ -200,7 +220,7 @@ export async function execute(inputs: Inputs, host: Host, deps: Deps): Promise<O
       report.digest = image.digest
       if (image.platforms.length === 1) ids.configDigest = image.platforms[0].config.digest
       const store = new LayerStore(deps.layerCacheDir ?? path.join(workDir, 'layers'))
-      const kept = deps.layerCache && deps.layerCacheDir ? { backend: deps.layerCache, dir: deps.layerCacheDir, name: config.name, env: deps.env } : undefined
+      const kept = deps.cache && deps.layerCacheDir ? { backend: deps.cache, dir: deps.layerCacheDir, name: config.name, env: deps.env } : undefined
       const restoredKey = kept ? await restoreLayers(kept, host) : undefined
       report.smells = await analyzeImage({
         source,
@@ -216,6 +236,23 @@ export async function execute(inputs: Inputs, host: Host, deps: Deps): Promise<O
         onPlatform: platform => report.platforms.push(platform)
       })
       if (kept) await saveLayers(kept, store, restoredKey, host)
+
+      const scanned = await scanStep(
+        {
+          inputs,
+          report,
+          platforms: image.platforms,
+          targetFor: async (platform, dir) => {
+            if (build) return { kind: 'layout', dir: await platformLayout(build.ociDir, platform.manifest, dir), platform: platform.platform }
+            if (archive) return { kind: 'archive', file: archive, platform: platform.platform }
+            return { kind: 'registry', reference: inputs.image, platform: platform.platform }
+          },
+          dockerfile: dockerfile?.path,
+          version: ACTION_VERSION
+        },
+        { ...deps, host, workDir, releases: deps.trivyReleases }
+      )
+      sarifPath = scanned.sarifPath
     })
     report.budgets = evaluateBudgets(config.budgets, report.platforms)
     report.verdict = verdictOf(report.budgets, report.smells)
@@ -229,6 +266,8 @@ export async function execute(inputs: Inputs, host: Host, deps: Deps): Promise<O
   await mkdir(path.dirname(reportPath), { recursive: true })
   await writeFile(reportPath, `${JSON.stringify(report, null, 2)}\n`)
   setOutputs(host, report, reportPath, build, ids)
+  host.setOutput(Output.Vulnerabilities, report.scan && !report.scan.error ? JSON.stringify(worstCounts(report.platforms)) : '')
+  host.setOutput(Output.Sarif, sarifPath ?? '')
   await host.present(markdownSummary(report), textSummary(report))
   await rm(workDir, { recursive: true, force: true })
   if (failure !== undefined) throw failure
@@ -243,7 +282,7 @@ export async function run(): Promise<void> {
     if (actionsCacheAvailable()) {
       const scope = cacheScope(inputs.name !== '' ? inputs.name : defaultName(inputs, deps.cwd))
       deps.layerCacheDir = path.join(deps.tempRoot, 'image-budget-layers', scope)
-      deps.layerCache = actionsCacheBackend
+      deps.cache = actionsCacheBackend
     }
     const outcome = await execute(inputs, actionHost(inputs.summary), deps)
     if (outcome.failed) throw new BudgetExceededError(outcome)

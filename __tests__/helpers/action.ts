@@ -44,7 +44,8 @@ export function runActionStep(cwd: string, inputs: Record<string, string>, extra
   writeFileSync(outputFile, '')
   writeFileSync(summaryFile, '')
   const env: NodeJS.ProcessEnv = { ...cleanEnv(), GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: summaryFile, RUNNER_TEMP: files, ...extraEnv }
-  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value
+  // Trivy cannot be downloaded here: steps that are not about scanning leave it out.
+  for (const [name, value] of Object.entries({ scan: 'false', ...inputs })) env[`INPUT_${name.toUpperCase()}`] = value
   const result = spawnSync(process.execPath, [path.join(ROOT, 'dist/index.js')], { cwd, env, encoding: 'utf8' })
   return {
     exitCode: result.status ?? -1,
@@ -56,7 +57,8 @@ export function runActionStep(cwd: string, inputs: Record<string, string>, extra
 }
 
 export function runCliProcess(cwd: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}) {
-  const result = spawnSync(process.execPath, [path.join(ROOT, 'dist/cli/index.js'), ...args], {
+  const scan = args.includes('--scan') ? [] : ['--scan', 'false']
+  const result = spawnSync(process.execPath, [path.join(ROOT, 'dist/cli/index.js'), ...scan, ...args], {
     cwd,
     env: { ...cleanEnv(), IMAGE_BUDGET_CACHE_DIR: mkdtempSync(path.join(os.tmpdir(), 'image-budget-cli-cache-')), ...extraEnv },
     encoding: 'utf8'

@@ -1,4 +1,29 @@
-import type { AnnotationProperties, Host } from '../../src/host.js'
+import { mkdtempSync } from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { createExec } from '../../src/exec.js'
+import { systemClock, type AnnotationProperties, type Host } from '../../src/host.js'
+import type { Deps } from '../../src/main.js'
+
+/**
+ * Folders and side effects of a test run: its own temporary root, a Trivy folder inside it, and
+ * no real waiting. Tests that do not scan pass scan: false (no Trivy can be downloaded here).
+ */
+export function testDeps() {
+  const tempRoot = mkdtempSync(path.join(os.tmpdir(), 'image-budget-run-'))
+  return {
+    tempRoot,
+    toolDir: path.join(tempRoot, 'trivy', 'bin'),
+    trivyCacheDir: path.join(tempRoot, 'trivy', 'cache'),
+    sleep: async () => undefined,
+    fetch: globalThis.fetch
+  }
+}
+
+/** The deps of a run against the real engine, in `cwd`, echoing programs' output to stderr. */
+export function depsFor(cwd: string, extra: Partial<Deps> = {}): Deps {
+  return { exec: createExec(process.stderr), clock: systemClock, env: process.env, cwd, ...testDeps(), ...extra }
+}
 
 /** A host that records what a run reported, for assertions. */
 export class RecordingHost implements Host {

@@ -1,6 +1,7 @@
 import type { BudgetLimit, Budgets, Level, LimitUnit } from '../config/budget-file.js'
 import type { FailOn } from '../config/inputs.js'
-import { Rule, RULE_NAMES, type RuleName } from '../constants.js'
+import { Rule, RULE_NAMES, VULNERABILITY_RULE, type RuleName } from '../constants.js'
+import { SEVERITIES, type Severity, type SeverityCounts } from '../scan/trivy-report.js'
 
 /** What budgets read of a platform: a measurement and a report entry both fit. */
 export interface MeasuredPlatform {
@@ -11,13 +12,20 @@ export interface MeasuredPlatform {
   layers: ReadonlyArray<{ digest: string; size: number }>
   wastedBytes: number
   efficiency: number
+  /** Present once the platform was scanned. */
+  vulnerabilities?: SeverityCounts
+  fixable?: SeverityCounts
 }
 
 export type Status = 'pass' | 'warn' | 'fail'
 export type Verdict = Status
 
 export interface BudgetResult {
-  rule: RuleName
+  rule: RuleName | typeof VULNERABILITY_RULE
+  /** For max-vulnerabilities: the severity this limit is for. */
+  severity?: Severity
+  /** For max-vulnerabilities with fixable-only: only vulnerabilities with a fix were counted. */
+  fixableOnly?: boolean
   platform: string
   limit: number
   actual: number
@@ -71,6 +79,29 @@ export function evaluateBudgets(budgets: Budgets, platforms: MeasuredPlatform[])
         status,
         ...(layer ? { layer } : {})
       })
+    }
+  }
+  const vulnerabilityBudget = budgets[VULNERABILITY_RULE]
+  if (vulnerabilityBudget) {
+    for (const platform of platforms) {
+      const counts = vulnerabilityBudget.fixableOnly ? platform.fixable : platform.vulnerabilities
+      if (!counts) continue
+      for (const severity of SEVERITIES) {
+        const limit = vulnerabilityBudget.limits[severity]
+        if (limit === undefined) continue
+        const actual = counts[severity]
+        results.push({
+          rule: VULNERABILITY_RULE,
+          severity,
+          ...(vulnerabilityBudget.fixableOnly ? { fixableOnly: true } : {}),
+          platform: platform.platform,
+          limit,
+          actual,
+          unit: 'count',
+          level: vulnerabilityBudget.level,
+          status: actual <= limit ? 'pass' : vulnerabilityBudget.level === 'error' ? 'fail' : 'warn'
+        })
+      }
     }
   }
   return results

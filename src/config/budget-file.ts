@@ -1,6 +1,7 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair } from 'yaml'
 import { SMELL_RULE_NAMES, type SmellLevel, type SmellRule } from '../analysis/smells.js'
-import { RULE_NAMES, Rule, type RuleName } from '../constants.js'
+import { RULE_NAMES, Rule, VULNERABILITY_RULE, type RuleName } from '../constants.js'
+import { SEVERITIES, type Severity, type SeverityCounts } from '../scan/trivy-report.js'
 import { InputError } from './errors.js'
 import { parseCount, parseSize, SizeError } from './size.js'
 
@@ -17,7 +18,30 @@ export interface BudgetLimit {
   /** Where the limit was set, for messages: an input name or `file:line`. */
   source: string
 }
-export type Budgets = Partial<Record<RuleName, BudgetLimit>>
+/** Most vulnerabilities per severity, of all found or of those with a fix only. */
+export interface VulnerabilityBudget {
+  limits: Partial<SeverityCounts>
+  fixableOnly: boolean
+  level: Level
+  source: string
+}
+
+export type Budgets = Partial<Record<RuleName, BudgetLimit>> & { [VULNERABILITY_RULE]?: VulnerabilityBudget }
+
+/** Parses `critical=0,high=5` (the input's form). */
+export function parseVulnerabilityLimits(text: string): Partial<SeverityCounts> {
+  const limits: Partial<SeverityCounts> = {}
+  for (const item of text.split(/[,\n]/).map(part => part.trim()).filter(Boolean)) {
+    const match = /^([a-zA-Z]+)\s*=\s*(\d+)$/.exec(item)
+    const severity = match?.[1].toLowerCase()
+    if (!match || !(SEVERITIES as readonly string[]).includes(severity!)) {
+      throw new SizeError(`"${item}" is not severity=count (severities: ${SEVERITIES.join(', ')})`)
+    }
+    limits[severity as Severity] = Number(match[2])
+  }
+  if (Object.keys(limits).length === 0) throw new SizeError(`"${text}" names no severity (critical=0,high=5)`)
+  return limits
+}
 
 export interface BudgetFile {
   path: string
@@ -89,6 +113,38 @@ export function parseBudgetFile(path: string, text: string): BudgetFile {
   const valueText = (node: unknown): string =>
     isScalar(node) ? JSON.stringify(node.value) : JSON.stringify((node as Node | null)?.toJSON?.() ?? null)
 
+  const parseVulnerabilityBudget = (node: unknown, key: string): VulnerabilityBudget => {
+    if (isScalar(node) && typeof node.value === 'string') {
+      try {
+        return { limits: parseVulnerabilityLimits(node.value), fixableOnly: false, level: 'error', source: where(node) }
+      } catch (error) {
+        return fail(node, key, (error as Error).message)
+      }
+    }
+    if (!isMap(node)) return fail(node as Node, key, `must be severity=count pairs or a mapping, got ${valueText(node)}`)
+    const budget: VulnerabilityBudget = { limits: {}, fixableOnly: false, level: 'error', source: where(node) }
+    for (const inner of node.items) {
+      const name = keyOf(inner)
+      const value = isScalar(inner.value) ? inner.value.value : undefined
+      if ((SEVERITIES as readonly string[]).includes(name)) {
+        if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+          fail(inner.value as Node, `${key}.${name}`, `must be a whole, non-negative number, got ${valueText(inner.value)}`)
+        }
+        budget.limits[name as Severity] = value as number
+      } else if (name === 'fixable-only') {
+        if (typeof value !== 'boolean') fail(inner.value as Node, `${key}.${name}`, `must be true or false, got ${valueText(inner.value)}`)
+        budget.fixableOnly = value as boolean
+      } else if (name === 'level') {
+        if (!(LEVELS as readonly unknown[]).includes(value)) fail(inner.value as Node, `${key}.level`, `must be error or warning, got ${valueText(inner.value)}`)
+        budget.level = value as Level
+      } else {
+        fail(inner.key as Node, `${key}.${name}`, `unknown key (expected ${[...SEVERITIES, 'fixable-only', 'level'].join(', ')})`)
+      }
+    }
+    if (Object.keys(budget.limits).length === 0) fail(node, key, 'names no severity')
+    return budget
+  }
+
   const parseBudgets = (node: unknown, keyPath: string): Budgets => {
     if (node === null || (isScalar(node) && node.value === null)) return {}
     if (!isMap(node)) return fail(node as Node, keyPath, `must be a mapping of rules, got ${valueText(node)}`)
@@ -96,6 +152,10 @@ export function parseBudgetFile(path: string, text: string): BudgetFile {
     for (const pair of node.items) {
       const ruleName = keyOf(pair)
       const key = `${keyPath}.${ruleName}`
+      if (ruleName === VULNERABILITY_RULE) {
+        budgets[VULNERABILITY_RULE] = parseVulnerabilityBudget(pair.value, key)
+        continue
+      }
       if (!(RULE_NAMES as readonly string[]).includes(ruleName)) {
         fail(pair.key as Node, key, `unknown rule (known rules: ${RULE_NAMES.join(', ')})`)
       }

@@ -1,6 +1,6 @@
 import * as path from 'node:path'
-import { DEFAULT_BUDGET_FILE, Input, Rule, type InputName, type RuleName } from '../constants.js'
-import { budgetsFor, parseBudgetFile, parseLimit, type BudgetFile, type Budgets } from './budget-file.js'
+import { DEFAULT_BUDGET_FILE, Input, Rule, VULNERABILITY_RULE, type InputName, type RuleName } from '../constants.js'
+import { budgetsFor, parseBudgetFile, parseLimit, parseVulnerabilityLimits, type BudgetFile, type Budgets } from './budget-file.js'
 import type { SmellSettings } from '../analysis/smells.js'
 import { InputError } from './errors.js'
 import type { Inputs } from './inputs.js'
@@ -46,6 +46,15 @@ const PLATFORM_PATTERN = /^[a-z0-9_-]+\/[a-z0-9_-]+(\/[a-z0-9_.-]+)?$/i
 
 export function inlineBudgets(inputs: Inputs): Budgets {
   const budgets: Budgets = {}
+  if (inputs['max-vulnerabilities'] !== '') {
+    try {
+      const limits = parseVulnerabilityLimits(inputs['max-vulnerabilities'])
+      budgets[VULNERABILITY_RULE] = { limits, fixableOnly: false, level: 'error', source: `input ${Input.MaxVulnerabilities}` }
+    } catch (error) {
+      if (error instanceof SizeError) throw new InputError(`Input "${Input.MaxVulnerabilities}": ${error.message}`)
+      throw error
+    }
+  }
   for (const [rule, input] of INLINE_RULES) {
     const raw = inputs[input as keyof Inputs] as string
     if (raw === '') continue

@@ -1,5 +1,7 @@
 import { Input, type InputName } from '../constants.js'
 import { InputError } from './errors.js'
+import { DEFAULT_TRIVY_VERSION } from '../scan/install.js'
+import { SEVERITIES, type Severity } from '../scan/trivy-report.js'
 
 export type FailOn = 'error' | 'warning' | 'never'
 
@@ -33,6 +35,16 @@ export interface Inputs {
   'fail-on': FailOn
   summary: boolean
   report: string
+  scan: boolean
+  severity: Severity[]
+  'ignore-unfixed': boolean
+  trivyignores: string[]
+  'max-vulnerabilities': string
+  'trivy-report': string
+  sarif: string
+  'trivy-version': string
+  'trivy-db-repository': string[]
+  'scan-failure': 'error' | 'warning'
 }
 
 /** Reads one raw input; '' when it was not given. @actions/core's getInput and the CLI both fit. */
@@ -62,6 +74,19 @@ export function parseEnum<T extends string>(name: InputName, raw: string, allowe
   if (value === '') return fallback
   if ((allowed as readonly string[]).includes(value)) return value as T
   throw new InputError(`Input "${name}" must be one of ${allowed.join(', ')}, got "${raw}"`)
+}
+
+/** `HIGH,CRITICAL` as Trivy takes it; every severity when empty. */
+export function parseSeverities(raw: string): Severity[] {
+  const items = parseList(raw)
+  if (items.length === 0) return [...SEVERITIES]
+  return items.map(item => {
+    const severity = item.toLowerCase()
+    if (!(SEVERITIES as readonly string[]).includes(severity)) {
+      throw new InputError(`Input "${Input.Severity}": "${item}" is not a severity (${SEVERITIES.map(name => name.toUpperCase()).join(', ')})`)
+    }
+    return severity as Severity
+  })
 }
 
 export function getInputs(read: InputReader): Inputs {
@@ -95,6 +120,16 @@ export function getInputs(read: InputReader): Inputs {
     'min-efficiency': text(Input.MinEfficiency),
     'fail-on': parseEnum(Input.FailOn, read(Input.FailOn), ['error', 'warning', 'never'] as const, 'error'),
     summary: parseBoolean(Input.Summary, read(Input.Summary), true),
-    report: text(Input.Report)
+    report: text(Input.Report),
+    scan: parseBoolean(Input.Scan, read(Input.Scan), true),
+    severity: parseSeverities(read(Input.Severity)),
+    'ignore-unfixed': parseBoolean(Input.IgnoreUnfixed, read(Input.IgnoreUnfixed), false),
+    trivyignores: list(Input.Trivyignores),
+    'max-vulnerabilities': text(Input.MaxVulnerabilities),
+    'trivy-report': text(Input.TrivyReport),
+    sarif: text(Input.Sarif),
+    'trivy-version': text(Input.TrivyVersion) || DEFAULT_TRIVY_VERSION,
+    'trivy-db-repository': list(Input.TrivyDbRepository),
+    'scan-failure': parseEnum(Input.ScanFailure, read(Input.ScanFailure), ['error', 'warning'] as const, 'error')
   }
 }

@@ -13,6 +13,8 @@ export interface ImageInput {
   origin: 'engine' | 'registry'
   /** The engine's image ID, when the image is local. */
   imageId?: string
+  /** The archive `docker image save` wrote, for a local image: what Trivy scans. */
+  archive?: string
 }
 
 /**
@@ -28,7 +30,7 @@ export async function openImageInput(
     const archive = path.join(deps.workDir, 'image.tar')
     const saved = await deps.exec('docker', ['image', 'save', '--output', archive, reference], { silent: true })
     if (saved.exitCode !== 0) throw new ImageNotFoundError(`docker image save ${reference} failed: ${saved.stderr.trim()}`)
-    return { source: new OciTarSource(archive), origin: 'engine', imageId: inspect.stdout.trim() }
+    return { source: new OciTarSource(archive), origin: 'engine', imageId: inspect.stdout.trim(), archive }
   }
   const localProblem = isEngineUnreachable(inspect.stderr)
     ? 'the Docker engine is not reachable'

@@ -3,6 +3,7 @@ import type { BudgetResult, Verdict } from '../budget/evaluate.js'
 import { BASE_IMAGE, type LayerOrigin } from '../analysis/attribution.js'
 import type { Smell } from '../analysis/smells.js'
 import type { PlatformMeasurement } from '../image/measure.js'
+import type { Severity, SeverityCounts } from '../scan/trivy-report.js'
 
 /** The JSON report, schema version 1: the contract other tools read. Fields are only ever added. */
 export interface Report {
@@ -17,6 +18,8 @@ export interface Report {
   build?: BuildSummary
   /** Dockerfile and image smells, each with its rule, level and Dockerfile line. */
   smells: Smell[]
+  /** How the final image was scanned; absent with scan: false. */
+  scan?: ScanSummary
   /** Why the run stopped early; what was measured before that is still here. */
   error?: string
 }
@@ -98,6 +101,38 @@ export interface PlatformReport {
   topFiles: FileReport[]
   topDirectories: DirectoryReport[]
   topWaste: WasteReport[]
+  /** Vulnerability counts by severity of the final image, present once it was scanned. */
+  vulnerabilities?: SeverityCounts
+  /** Of those, the ones with a fix. */
+  fixable?: SeverityCounts
+  /** Every counted finding, worst first, with the layer (and Dockerfile line) that brought it. */
+  findings?: FindingReport[]
+}
+
+export interface FindingReport {
+  id: string
+  package: string
+  installed: string
+  fixed?: string
+  severity: Severity
+  link?: string
+  title?: string
+  /** The layer that brought the package, with its Dockerfile instruction when known. */
+  layer?: Source
+}
+
+/** The scan: Trivy's version and what was suppressed, for the reader of the report. */
+export interface ScanSummary {
+  /** `trivy <version>`, or the path of the report given with trivy-report. */
+  source: string
+  severities: Severity[]
+  ignoreUnfixed: boolean
+  /** Findings suppressed by live ignore rules, per platform summed. */
+  ignored: number
+  /** Ignore rules whose date has passed: they suppress nothing any more. */
+  expiredIgnores: string[]
+  /** Why there are no vulnerability counts, when the scan could not run and scan-failure is warning. */
+  error?: string
 }
 
 function sourceOf(measurement: PlatformMeasurement, origins: Array<LayerOrigin | undefined> | undefined, layerIndex: number): Source {
