@@ -78,6 +78,18 @@ describe('parseBudgetFile', () => {
     expect(parseBudgetFile('f.yml', 'defaults:\nimages:\nsmells:\n')).toEqual(empty)
   })
 
+  it('reads vulnerability budgets in both forms', () => {
+    const text = 'defaults:\n  max-vulnerabilities: critical=0,high=5\nimages:\n  api:\n    max-vulnerabilities: { critical: 0, medium: 10, fixable-only: true, level: warning }\n'
+    const file = parseBudgetFile('f.yml', text)
+    expect(file.defaults['max-vulnerabilities']).toEqual({ limits: { critical: 0, high: 5 }, fixableOnly: false, level: 'error', source: 'f.yml:2' })
+    expect(file.images.api['max-vulnerabilities']).toEqual({ limits: { critical: 0, medium: 10 }, fixableOnly: true, level: 'warning', source: 'f.yml:5' })
+    expect(validate(parse(text))).toBe(true)
+    expect(() => parseBudgetFile('f.yml', 'defaults:\n  max-vulnerabilities: severe=1\n')).toThrow('f.yml:2: defaults.max-vulnerabilities: "severe=1" is not severity=count')
+    expect(() => parseBudgetFile('f.yml', 'defaults:\n  max-vulnerabilities: { critical: -1 }\n')).toThrow('defaults.max-vulnerabilities.critical: must be a whole, non-negative number, got -1')
+    expect(() => parseBudgetFile('f.yml', 'defaults:\n  max-vulnerabilities: { fixable: true }\n')).toThrow('defaults.max-vulnerabilities.fixable: unknown key')
+    expect(validate(parse('defaults:\n  max-vulnerabilities: { fixable: true }\n'))).toBe(false)
+  })
+
   it('reads waste budgets, smell levels and ignored paths', () => {
     const text = 'defaults:\n  max-wasted: 10%\n  min-efficiency: 0.95\nimages:\n  api:\n    max-wasted: 5MB\nsmells:\n  root-user: error\n  package-cache: off\nignore:\n  - usr/share/doc/**\n'
     const file = parseBudgetFile('f.yml', text)

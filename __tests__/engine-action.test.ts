@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs'
 import type { Report } from '../src/report/report.js'
 import { runActionStep, runCliProcess } from './helpers/action.js'
 import { describeWithEngine, makeContext } from './helpers/engine.js'
+import { fixturePath, trivyStandIn } from './helpers/trivy-standin.js'
+import { DEFAULT_TRIVY_VERSION } from '../src/scan/install.js'
 
 describeWithEngine('the action and the CLI on the real engine', () => {
   const context = makeContext()
@@ -60,6 +62,36 @@ describeWithEngine('the action and the CLI on the real engine', () => {
     const step = runActionStep(secretContext, { secrets: 'token=s3cr3t-value', 'no-cache': 'true' })
     expect(step.exitCode).toBe(0)
     expect(step.stdout).toContain('::add-mask::s3cr3t-value')
+  })
+
+  it('scans every platform with the trivy on PATH (a stand-in here) and gates on max-vulnerabilities', () => {
+    const trivy = trivyStandIn({ version: DEFAULT_TRIVY_VERSION, report: fixturePath('alpine-39') })
+    const env = { PATH: `${trivy.dir}:${process.env.PATH}` }
+    const step = runActionStep(context, { platforms, name: 'scanned', scan: 'true', 'max-vulnerabilities': 'critical=0', sarif: 'out/trivy.sarif' }, env)
+    expect(step.exitCode).toBe(1)
+    expect(step.stdout).toContain(`Using trivy ${DEFAULT_TRIVY_VERSION} from PATH`)
+    // One run per platform, each on an OCI layout of that platform only.
+    const calls = trivy.calls()
+    expect(calls).toHaveLength(2)
+    expect(calls.every(call => call[0] === 'image' && call.includes('--input'))).toBe(true)
+    expect(JSON.parse(step.outputs.vulnerabilities)).toEqual({ critical: 2, high: 0, medium: 4, low: 0, unknown: 0 })
+    expect(step.outputs.sarif).toBe(`${context}/out/trivy.sarif`)
+    expect(JSON.parse(readFileSync(step.outputs.sarif, 'utf8')).runs[0].results).toHaveLength(12)
+    const report = JSON.parse(readFileSync(step.outputs.report, 'utf8')) as Report
+    expect(report.budgets.filter(budget => budget.rule === 'max-vulnerabilities').map(budget => [budget.platform, budget.actual, budget.status])).toEqual([
+      ['linux/amd64', 2, 'fail'],
+      ['linux/arm64', 2, 'fail']
+    ])
+    expect(step.summary).toContain(`#### Vulnerabilities (trivy ${DEFAULT_TRIVY_VERSION})`)
+    expect(step.summary).toContain('| CRITICAL | CVE-2019-14697 | musl |')
+
+    // The same failure with scan-failure: warning keeps the step green and the sizes reported.
+    const broken = trivyStandIn({ version: DEFAULT_TRIVY_VERSION, report: fixturePath('alpine-39'), failures: 9, failure: 'FATAL scan error: disk full' })
+    const warned = runActionStep(context, { platforms, name: 'scanned', scan: 'true', 'scan-failure': 'warning' }, { PATH: `${broken.dir}:${process.env.PATH}` })
+    expect(warned.exitCode).toBe(0)
+    expect(warned.stdout).toMatch(/::warning::The image was not scanned \(scan-failure: warning\): trivy failed on linux\/amd64/)
+    expect(warned.outputs.vulnerabilities).toBe('')
+    expect(Number(warned.outputs.size)).toBeGreaterThan(0)
   })
 
   it('runs as a CLI with exit status 0 within budget, 1 over it and 2 for bad input or no engine', () => {

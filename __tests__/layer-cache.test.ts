@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -7,7 +7,7 @@ import { OciDirectorySource } from '../src/image/blobs.js'
 import { actionsCacheBackend, layerCacheKeys, restoreLayers, saveLayers, type KeptLayers } from '../src/image/layer-cache.js'
 import { LayerStore } from '../src/image/layer-store.js'
 import { measureImage, resolveImage } from '../src/image/measure.js'
-import { CacheServer } from './helpers/cache-server.js'
+import { useCacheServer } from './helpers/cache-server.js'
 import { RecordingHost } from './helpers/host.js'
 import { writeLayout } from './helpers/oci.js'
 import { gnuTar, makeTree } from './helpers/tar.js'
@@ -42,23 +42,7 @@ async function run(layout: string, runId: string) {
 }
 
 describe('the layer index in the Actions cache (cache service v2, local server)', () => {
-  const server = new CacheServer()
-  const saved: NodeJS.ProcessEnv = {}
-  beforeAll(async () => {
-    await server.start()
-    const env = { ...server.env(), RUNNER_TEMP: mkdtempSync(path.join(os.tmpdir(), 'image-budget-runner-')) }
-    for (const [name, value] of Object.entries(env)) {
-      saved[name] = process.env[name]
-      process.env[name] = value
-    }
-  })
-  afterAll(async () => {
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[name]
-      else process.env[name] = value
-    }
-    await server.stop()
-  })
+  const server = useCacheServer()
 
   it('reads every layer on the first run and saves the index; the next run reads none', async () => {
     const layout = imageWithLayers([100_000, 5_000, 70])

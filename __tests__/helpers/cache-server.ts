@@ -3,7 +3,11 @@
 // (github.actions.results.api.v1.CacheService), an Azure Blob single-shot PUT to the signed upload
 // URL, and a plain GET of the signed download URL. Bodies use the protobuf field names
 // (restore_keys, size_bytes, signed_upload_url), as Twirp's JSON does. Listens on 127.0.0.1 only.
+import { afterAll, beforeAll } from '@jest/globals'
+import { mkdtempSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
+import * as os from 'node:os'
+import * as path from 'node:path'
 import type { AddressInfo } from 'node:net'
 
 const SERVICE = '/twirp/github.actions.results.api.v1.CacheService/'
@@ -122,4 +126,29 @@ export class CacheServer {
     }
     return { status: 404 }
   }
+}
+
+/**
+ * Starts a CacheServer for the enclosing describe block and points the runner variables that
+ * @actions/cache reads at it (RUNNER_TEMP too), restoring them afterwards.
+ */
+export function useCacheServer(): CacheServer {
+  const server = new CacheServer()
+  const saved: Record<string, string | undefined> = {}
+  beforeAll(async () => {
+    await server.start()
+    const env = { ...server.env(), RUNNER_TEMP: mkdtempSync(path.join(os.tmpdir(), 'image-budget-runner-')) }
+    for (const [name, value] of Object.entries(env)) {
+      saved[name] = process.env[name]
+      process.env[name] = value
+    }
+  })
+  afterAll(async () => {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name]
+      else process.env[name] = value
+    }
+    await server.stop()
+  })
+  return server
 }

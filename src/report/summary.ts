@@ -44,8 +44,12 @@ export interface SummaryTables {
   platforms: Table
   budgets?: Table
   smells?: Table
+  vulnerabilities?: Table
+  findings?: Table
   details: PlatformTables[]
 }
+
+const TOP_FINDINGS = 10
 
 const where = (source: { instruction?: string; line?: number; layer: string }): string =>
   source.instruction ? `${instructionText(source.instruction)} (line ${source.line})` : `layer ${source.layer.slice(7, 19)}`
@@ -70,7 +74,10 @@ export function summaryTables(report: Report, marks: Record<Status, string>): Su
           headers: ['Budget', 'Platform', 'Limit', 'Actual', 'Result'],
           align: ['left', 'left', 'right', 'right', 'left'],
           rows: report.budgets.map(result => [
-            result.level === 'warning' ? `${result.rule} (warning)` : result.rule,
+            [result.rule, result.severity, result.fixableOnly ? 'fixable' : undefined, result.level === 'warning' ? 'warning' : undefined]
+              .filter(Boolean)
+              .join(' ')
+              .replace(/^(\S+) (.+)$/, '$1 ($2)'),
             result.platform,
             formatBudgetValue(result, result.limit),
             formatBudgetValue(result, result.actual),
@@ -131,7 +138,47 @@ export function summaryTables(report: Report, marks: Record<Status, string>): Su
     }
     return tables
   })
-  return { platforms, budgets, smells, details }
+  const scanned = report.platforms.filter(platform => platform.vulnerabilities)
+  const vulnerabilities: Table | undefined =
+    scanned.length === 0
+      ? undefined
+      : {
+          headers: ['Platform', 'Critical', 'High', 'Medium', 'Low', 'Unknown', 'With a fix'],
+          align: ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
+          rows: scanned.map(platform => {
+            const counts = platform.vulnerabilities!
+            const fixable = Object.values(platform.fixable ?? {}).reduce((sum, count) => sum + count, 0)
+            return [platform.platform, String(counts.critical), String(counts.high), String(counts.medium), String(counts.low), String(counts.unknown), String(fixable)]
+          })
+        }
+  // The worst findings with a fix come first: those are what a rebuild or a bump can remove.
+  const seen = new Set<string>()
+  const worst = scanned
+    .flatMap(platform => (platform.findings ?? []).map(finding => ({ ...finding, platform: platform.platform })))
+    .filter(finding => finding.fixed !== undefined)
+    .filter(finding => {
+      const key = `${finding.id} ${finding.package}`
+      if (seen.has(key)) return false
+      seen.add(key)
+      return true
+    })
+    .slice(0, TOP_FINDINGS)
+  const findings: Table | undefined =
+    worst.length === 0
+      ? undefined
+      : {
+          headers: ['Severity', 'Vulnerability', 'Package', 'Installed', 'Fixed in', 'Brought by'],
+          align: ['left', 'left', 'left', 'left', 'left', 'left'],
+          rows: worst.map(finding => [
+            finding.severity.toUpperCase(),
+            finding.id,
+            finding.package,
+            finding.installed,
+            finding.fixed ?? '',
+            finding.layer ? where(finding.layer) : ''
+          ])
+        }
+  return { platforms, budgets, smells, vulnerabilities, findings, details }
 }
 
 function buildLine(report: Report): string | undefined {
@@ -156,6 +203,9 @@ export function markdownSummary(report: Report): string {
   if (report.platforms.length > 0) parts.push(markdownTable(tables.platforms))
   if (tables.budgets) parts.push('#### Budgets', markdownTable(tables.budgets))
   if (tables.smells) parts.push('#### Smells', markdownTable(tables.smells))
+  if (tables.vulnerabilities) parts.push(`#### Vulnerabilities (${report.scan?.source})`, markdownTable(tables.vulnerabilities))
+  if (tables.findings) parts.push('Worst findings with a fix:', markdownTable(tables.findings))
+  if (report.scan?.error) parts.push(`> [!WARNING]\n> Not scanned: ${report.scan.error.split('\n').join('\n> ')}`)
   for (const details of tables.details) {
     for (const [title, table] of detailSections(details)) {
       parts.push(`<details><summary>${title}</summary>\n\n${markdownTable(table)}\n\n</details>`)
@@ -173,6 +223,9 @@ export function textSummary(report: Report): string {
   if (report.platforms.length > 0) parts.push(textTable(tables.platforms))
   if (tables.budgets) parts.push(textTable(tables.budgets))
   if (tables.smells) parts.push(`Smells:\n${textTable(tables.smells)}`)
+  if (tables.vulnerabilities) parts.push(`Vulnerabilities (${report.scan?.source}):\n${textTable(tables.vulnerabilities)}`)
+  if (tables.findings) parts.push(`Worst findings with a fix:\n${textTable(tables.findings)}`)
+  if (report.scan?.error) parts.push(`Not scanned: ${report.scan.error}`)
   for (const details of tables.details) {
     for (const [title, table] of detailSections(details)) parts.push(`${title}:\n${textTable(table)}`)
   }

@@ -1,0 +1,117 @@
+// A `trivy` executable made by the tests that stands in for Trivy, which cannot be downloaded
+// here: `--version` prints a version, and a scan records its argv and copies a real Trivy report
+// (from __fixtures__/trivy) to the path given with --output. It can be told to fail first.
+import { execFileSync } from 'node:child_process'
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { createHash } from 'node:crypto'
+
+export interface StandIn {
+  dir: string
+  binary: string
+  log: string
+  /** The argv of each scan, one array per run. */
+  calls(): string[][]
+}
+
+export function fixturePath(name: string): string {
+  return new URL(`../../__fixtures__/trivy/${name}.json.golden`, import.meta.url).pathname
+}
+
+export function trivyStandIn(options: { version: string; report: string; failures?: number; failure?: string; dir?: string }): StandIn {
+  const dir = options.dir ?? mkdtempSync(path.join(os.tmpdir(), 'image-budget-trivy-standin-'))
+  mkdirSync(dir, { recursive: true })
+  const log = path.join(dir, 'calls.log')
+  const counter = path.join(dir, 'failures-left')
+  writeFileSync(log, '')
+  writeFileSync(counter, String(options.failures ?? 0))
+  const binary = path.join(dir, 'trivy')
+  writeFileSync(
+    binary,
+    `#!/bin/sh
+# Stands in for Trivy in image-budget's tests.
+if [ "$1" = "--version" ]; then echo "Version: ${options.version}"; exit 0; fi
+printf '%s\\n' "$*" >> "${log}"
+left=$(cat "${counter}")
+if [ "$left" -gt 0 ]; then
+  echo $((left - 1)) > "${counter}"
+  echo "${(options.failure ?? 'FATAL unknown error').replace(/"/g, '\\"')}" >&2
+  exit 1
+fi
+out=""
+while [ $# -gt 0 ]; do
+  if [ "$1" = "--output" ]; then out="$2"; shift; fi
+  shift
+done
+cp "${options.report}" "$out"
+`
+  )
+  chmodSync(binary, 0o755)
+  return {
+    dir,
+    binary,
+    log,
+    calls: () =>
+      readFileSync(log, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map(line => line.split(' '))
+  }
+}
+
+/** A release tarball of the stand-in, named and laid out like Trivy's (`trivy` at its root). */
+export function releaseTarball(version: string, report: string): Buffer {
+  const standIn = trivyStandIn({ version, report })
+  return execFileSync('tar', ['-czf', '-', '-C', standIn.dir, 'trivy'])
+}
+
+/** Serves `/v<version>/<asset>` and the checksums file on 127.0.0.1, optionally failing first. */
+export class ReleaseServer {
+  requests: string[] = []
+  private server: Server | undefined
+  url = ''
+  failuresLeft = 0
+
+  constructor(
+    private readonly version: string,
+    private readonly asset: string,
+    private readonly tarball: Buffer,
+    private checksum = createHash('sha256').update(tarball).digest('hex')
+  ) {}
+
+  corruptChecksum(): void {
+    this.checksum = createHash('sha256').update('something else').digest('hex')
+  }
+
+  async start(): Promise<this> {
+    this.server = createServer((request, response) => {
+      this.requests.push(request.url ?? '')
+      if (this.failuresLeft > 0) {
+        this.failuresLeft--
+        response.writeHead(503)
+        response.end('busy')
+        return
+      }
+      if (request.url === `/v${this.version}/${this.asset}`) {
+        response.writeHead(200, { 'content-type': 'application/gzip' })
+        response.end(this.tarball)
+      } else if (request.url === `/v${this.version}/trivy_${this.version}_checksums.txt`) {
+        response.writeHead(200, { 'content-type': 'text/plain' })
+        response.end(`${'0'.repeat(64)}  trivy_${this.version}_Linux-ARM64.tar.gz\n${this.checksum}  ${this.asset}\n`)
+      } else {
+        response.writeHead(404)
+        response.end()
+      }
+    })
+    await new Promise<void>(resolve => this.server!.listen(0, '127.0.0.1', resolve))
+    this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`
+    return this
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>(resolve => this.server?.close(() => resolve()))
+  }
+}
