@@ -42,7 +42,12 @@ async function imageAndReport(fixture: string) {
   const layerDigest = report.platforms[0].layers[0].digest
   for (const platform of report.platforms) Object.assign(platform.layers[0], { instruction: 'RUN apk add openssl', line: 4, stage: 'runtime' })
   const trivyReport = JSON.parse(readFileSync(fixturePath(fixture), 'utf8'))
-  for (const result of trivyReport.Results) for (const vulnerability of result.Vulnerabilities ?? []) vulnerability.Layer = { Digest: layerDigest }
+  // Trivy gives the blob digest when it read the blob; the DiffID alone must be enough too.
+  for (const result of trivyReport.Results) {
+    for (const [index, vulnerability] of (result.Vulnerabilities ?? []).entries()) {
+      vulnerability.Layer = index % 2 === 0 ? { Digest: layerDigest } : { DiffID: report.platforms[0].layers[0].diffId }
+    }
+  }
   const reportFile = path.join(dir, 'trivy-report.json')
   writeFileSync(reportFile, JSON.stringify(trivyReport))
   return { dir, image, report, reportFile }

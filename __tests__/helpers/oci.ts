@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
+import { gunzipSync } from 'node:zlib'
 
 export interface LayerSpec {
   blob: Buffer
@@ -18,6 +19,16 @@ export interface PlatformSpec {
 }
 
 const digestOf = (data: Buffer): string => `sha256:${createHash('sha256').update(data).digest('hex')}`
+
+/** The digest of the uncompressed tar, as a config's rootfs.diff_ids lists it. */
+function diffIdOf(layer: LayerSpec): string {
+  const tar = layer.mediaType.endsWith('+gzip') || layer.mediaType.endsWith('.gzip') ? gunzipSync(layer.blob) : layer.mediaType.endsWith('+zstd') ? zstdDecompress(layer.blob) : layer.blob
+  return digestOf(tar)
+}
+
+function zstdDecompress(blob: Buffer): Buffer {
+  return execFileSync('zstd', ['-d', '-q', '-c'], { input: blob, maxBuffer: 1 << 28 })
+}
 
 function writeBlob(dir: string, data: Buffer): { digest: string; size: number } {
   const digest = digestOf(data)
@@ -40,7 +51,7 @@ export function writeLayout(dir: string, platforms: PlatformSpec[]): { indexDige
     const config = {
       os: platform.os,
       architecture: platform.architecture,
-      rootfs: { type: 'layers', diff_ids: [] },
+      rootfs: { type: 'layers', diff_ids: platform.layers.map(layer => diffIdOf(layer)) },
       history: [
         ...(platform.emptySteps ?? []).map(step => ({ created_by: step, empty_layer: true })),
         ...platform.layers.map(layer => ({ created_by: layer.createdBy }))

@@ -25,6 +25,8 @@ export interface LayerMeasurement {
   compressedSize: number
   /** The history entry that made the layer. */
   createdBy: string
+  /** The digest of the uncompressed tar, as the config lists it. */
+  diffId?: string
   files: number
 }
 
@@ -56,6 +58,8 @@ export interface PlatformImage {
   history: HistoryEntry[]
   /** The user the image runs as (its config's User; empty for root). */
   user: string
+  /** The digests of the layers' uncompressed tars, in layer order (the config's rootfs.diff_ids). */
+  diffIds: string[]
 }
 
 export interface ResolvedImage {
@@ -102,7 +106,8 @@ export async function resolveImage(source: BlobSource): Promise<ResolvedImage> {
       config: manifest.config,
       layers: manifest.layers ?? [],
       history: config.history ?? [],
-      user: config.config?.User ?? ''
+      user: config.config?.User ?? '',
+      diffIds: config.rootfs?.diff_ids ?? []
     })
   }
 
@@ -231,6 +236,7 @@ export async function measureImage(
         size: content.size,
         compressedSize: layer.size,
         createdBy: history[index]?.created_by ?? '',
+        ...(platform.diffIds[index] ? { diffId: platform.diffIds[index] } : {}),
         files: content.files
       })
     }

@@ -40,6 +40,8 @@ export interface Source {
 
 export interface LayerReport {
   digest: string
+  /** The digest of the uncompressed layer tar (what Trivy and `docker inspect` call the DiffID). */
+  diffId?: string
   size: number
   compressedSize: number
   createdBy: string
@@ -151,6 +153,7 @@ export function platformReport(measurement: PlatformMeasurement, origins?: Array
     const origin = origins?.[index]
     return {
       digest: layer.digest,
+      ...(layer.diffId ? { diffId: layer.diffId } : {}),
       size: layer.size,
       compressedSize: layer.compressedSize,
       createdBy: layer.createdBy,

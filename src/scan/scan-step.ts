@@ -63,7 +63,10 @@ async function readIgnores(inputs: Inputs, cwd: string): Promise<IgnoreRule[]> {
 
 function findingReports(result: ScanResult, platform: PlatformReport): FindingReport[] {
   return worstFirst(result.findings).map(finding => {
-    const layer = platform.layers.find(candidate => candidate.digest === finding.layer?.digest)
+    // Trivy names a layer by its blob digest when it read the blob, and by its DiffID always.
+    const layer = platform.layers.find(
+      candidate => (finding.layer?.digest && candidate.digest === finding.layer.digest) || (finding.layer?.diffId && candidate.diffId === finding.layer.diffId)
+    )
     return {
       id: finding.id,
       package: finding.package,
