@@ -5,6 +5,7 @@ import type { Host } from './host.js'
 export function actionHost(writeSummary: boolean): Host {
   return {
     info: message => core.info(message),
+    notice: (message, properties) => core.notice(message, properties),
     warning: (message, properties) => core.warning(message, properties),
     error: (message, properties) => core.error(message, properties),
     group: (name, work) => core.group(name, work),

@@ -49,6 +49,7 @@ function terminalHost(io: CliIo): Host {
   }
   return {
     info: line,
+    notice: message => line(`notice: ${message}`),
     warning: message => line(`warning: ${message}`),
     error: message => line(`error: ${message}`),
     group: async (name, work) => {

@@ -38,7 +38,12 @@ export const Input = {
   Sarif: 'sarif',
   TrivyVersion: 'trivy-version',
   TrivyDbRepository: 'trivy-db-repository',
-  ScanFailure: 'scan-failure'
+  ScanFailure: 'scan-failure',
+  Baseline: 'baseline',
+  MaxSizeIncrease: 'max-size-increase',
+  Comment: 'comment',
+  GithubToken: 'github-token',
+  Status: 'status'
 } as const
 export type InputName = (typeof Input)[keyof typeof Input]
 
@@ -51,7 +56,8 @@ export const Output = {
   ImageId: 'imageid',
   Metadata: 'metadata',
   Vulnerabilities: 'vulnerabilities',
-  Sarif: 'sarif'
+  Sarif: 'sarif',
+  SizeDelta: 'size-delta'
 } as const
 
 /** Budget rules, keyed as in the budget file and the report. */
@@ -61,7 +67,8 @@ export const Rule = {
   MaxLayers: 'max-layers',
   MaxLayerSize: 'max-layer-size',
   MaxWasted: 'max-wasted',
-  MinEfficiency: 'min-efficiency'
+  MinEfficiency: 'min-efficiency',
+  MaxSizeIncrease: 'max-size-increase'
 } as const
 export type RuleName = (typeof Rule)[keyof typeof Rule]
 export const RULE_NAMES: readonly RuleName[] = Object.values(Rule)

@@ -26,6 +26,7 @@ export interface AnnotationProperties {
 /** Where a run reports to: the Actions log, outputs and job summary, or a terminal. */
 export interface Host {
   info(message: string): void
+  notice(message: string, properties?: AnnotationProperties): void
   warning(message: string, properties?: AnnotationProperties): void
   error(message: string, properties?: AnnotationProperties): void
   group<T>(name: string, work: () => Promise<T>): Promise<T>

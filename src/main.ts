@@ -25,6 +25,10 @@ import { formatLimit, markdownSummary, textSummary } from './report/summary.js'
 import { realSleep, type Sleep } from './scan/retry.js'
 import { platformLayout } from './scan/scan.js'
 import { scanStep, worstCounts } from './scan/scan-step.js'
+import { applyBaseline, loadBaseline, saveBaseline } from './baseline/step.js'
+import { octokitApi, type GitHubApi } from './github/api.js'
+import { readGitHubContext, type GitHubContext } from './github/context.js'
+import { publish } from './github/publish.js'
 
 /** The side effects of a run besides the host: programs, clock, environment and places on disk. */
 export interface Deps {
@@ -45,6 +49,8 @@ export interface Deps {
   fetch: typeof fetch
   /** Where Trivy releases are downloaded from (tests serve them locally). */
   trivyReleases?: string
+  /** The run on GitHub, and the API to comment and set statuses with (absent for the CLI). */
+  github?: { context: GitHubContext; api?: GitHubApi }
 }
 
 export interface Outcome {
@@ -190,6 +196,17 @@ export async function execute(inputs: Inputs, host: Host, deps: Deps): Promise<O
   const ids: ImageIds = {}
   await mkdir(deps.tempRoot, { recursive: true })
   const workDir = await mkdtemp(path.join(deps.tempRoot, 'image-budget-'))
+  report.createdAt = new Date(deps.clock.now()).toISOString()
+  if (deps.github?.context.sha) report.commit = deps.github.context.sha
+  const baselineDeps = {
+    host,
+    cwd: deps.cwd,
+    env: deps.env,
+    fetch: deps.fetch,
+    cache: deps.cache,
+    github: deps.github?.context,
+    dir: path.join(deps.tempRoot, 'image-budget-baseline', cacheScope(name))
+  }
   let failure: unknown
   try {
     const config: Config = await loadConfig(inputs, {
@@ -254,6 +271,9 @@ export async function execute(inputs: Inputs, host: Host, deps: Deps): Promise<O
       )
       sarifPath = scanned.sarifPath
     })
+
+    const baseline = await loadBaseline(inputs, config.name, baselineDeps)
+    if (baseline) applyBaseline(report, baseline)
     report.budgets = evaluateBudgets(config.budgets, report.platforms)
     report.verdict = verdictOf(report.budgets, report.smells)
     annotate(host, report, dockerfile)
@@ -268,7 +288,11 @@ export async function execute(inputs: Inputs, host: Host, deps: Deps): Promise<O
   setOutputs(host, report, reportPath, build, ids)
   host.setOutput(Output.Vulnerabilities, report.scan && !report.scan.error ? JSON.stringify(worstCounts(report.platforms)) : '')
   host.setOutput(Output.Sarif, sarifPath ?? '')
-  await host.present(markdownSummary(report), textSummary(report))
+  const sizeDelta = largestPlatform(report)?.delta?.size
+  host.setOutput(Output.SizeDelta, sizeDelta === undefined || sizeDelta === null ? '' : String(sizeDelta))
+  await host.present(markdownSummary(report, { chart: true }), textSummary(report))
+  if (failure === undefined) await saveBaseline(inputs, report.name, reportPath, baselineDeps)
+  await publish(report, inputs, deps.github?.context, deps.github?.api, host)
   await rm(workDir, { recursive: true, force: true })
   if (failure !== undefined) throw failure
   return { report, reportPath, failed: failsStep(report.verdict, inputs['fail-on']) }
@@ -279,6 +303,12 @@ export async function run(): Promise<void> {
   try {
     const inputs = getInputs(name => core.getInput(name))
     const deps = nodeDeps()
+    const context = await readGitHubContext(deps.env)
+    if (context) {
+      const token = inputs['github-token'] || deps.env.GITHUB_TOKEN || ''
+      if (token) core.setSecret(token)
+      deps.github = { context, ...(token ? { api: octokitApi(token, context.owner, context.repo, context.apiUrl) } : {}) }
+    }
     if (actionsCacheAvailable()) {
       const scope = cacheScope(inputs.name !== '' ? inputs.name : defaultName(inputs, deps.cwd))
       deps.layerCacheDir = path.join(deps.tempRoot, 'image-budget-layers', scope)

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -36,8 +36,7 @@ function cleanEnv(): NodeJS.ProcessEnv {
   return env
 }
 
-/** Runs dist/index.js as the runner does: inputs as INPUT_* variables, files for outputs and summary. */
-export function runActionStep(cwd: string, inputs: Record<string, string>, extraEnv: NodeJS.ProcessEnv = {}): StepResult {
+function prepareStep(inputs: Record<string, string>, extraEnv: NodeJS.ProcessEnv) {
   const files = mkdtempSync(path.join(os.tmpdir(), 'image-budget-step-'))
   const outputFile = path.join(files, 'output')
   const summaryFile = path.join(files, 'summary')
@@ -46,14 +45,33 @@ export function runActionStep(cwd: string, inputs: Record<string, string>, extra
   const env: NodeJS.ProcessEnv = { ...cleanEnv(), GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: summaryFile, RUNNER_TEMP: files, ...extraEnv }
   // Trivy cannot be downloaded here: steps that are not about scanning leave it out.
   for (const [name, value] of Object.entries({ scan: 'false', ...inputs })) env[`INPUT_${name.toUpperCase()}`] = value
-  const result = spawnSync(process.execPath, [path.join(ROOT, 'dist/index.js')], { cwd, env, encoding: 'utf8' })
-  return {
-    exitCode: result.status ?? -1,
-    stdout: result.stdout,
-    stderr: result.stderr,
+  const finish = (exitCode: number, stdout: string, stderr: string): StepResult => ({
+    exitCode,
+    stdout,
+    stderr,
     outputs: parseOutputFile(readFileSync(outputFile, 'utf8')),
     summary: readFileSync(summaryFile, 'utf8')
-  }
+  })
+  return { env, finish }
+}
+
+/** Runs dist/index.js as the runner does: inputs as INPUT_* variables, files for outputs and summary. */
+export function runActionStep(cwd: string, inputs: Record<string, string>, extraEnv: NodeJS.ProcessEnv = {}): StepResult {
+  const { env, finish } = prepareStep(inputs, extraEnv)
+  const result = spawnSync(process.execPath, [path.join(ROOT, 'dist/index.js')], { cwd, env, encoding: 'utf8' })
+  return finish(result.status ?? -1, result.stdout, result.stderr)
+}
+
+/** The same, without blocking: for steps that talk to servers running in the test's own process. */
+export async function runActionStepAsync(cwd: string, inputs: Record<string, string>, extraEnv: NodeJS.ProcessEnv = {}): Promise<StepResult> {
+  const { env, finish } = prepareStep(inputs, extraEnv)
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist/index.js')], { cwd, env })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', chunk => (stdout += String(chunk)))
+  child.stderr.on('data', chunk => (stderr += String(chunk)))
+  const exitCode = await new Promise<number>(resolve => child.on('close', code => resolve(code ?? -1)))
+  return finish(exitCode, stdout, stderr)
 }
 
 export function runCliProcess(cwd: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}) {

@@ -28,6 +28,7 @@ export function depsFor(cwd: string, extra: Partial<Deps> = {}): Deps {
 /** A host that records what a run reported, for assertions. */
 export class RecordingHost implements Host {
   readonly lines: string[] = []
+  readonly notices: string[] = []
   readonly warnings: Array<{ message: string; properties?: AnnotationProperties }> = []
   readonly errors: Array<{ message: string; properties?: AnnotationProperties }> = []
   readonly outputs = new Map<string, string>()
@@ -37,6 +38,9 @@ export class RecordingHost implements Host {
 
   info(message: string): void {
     this.lines.push(message)
+  }
+  notice(message: string): void {
+    this.notices.push(message)
   }
   warning(message: string, properties?: AnnotationProperties): void {
     this.warnings.push({ message, properties })

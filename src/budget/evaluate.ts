@@ -15,6 +15,8 @@ export interface MeasuredPlatform {
   /** Present once the platform was scanned. */
   vulnerabilities?: SeverityCounts
   fixable?: SeverityCounts
+  /** Present when there is a baseline with this platform. */
+  delta?: { size: number | null; sizeRatio: number | null }
 }
 
 export type Status = 'pass' | 'warn' | 'fail'
@@ -43,6 +45,8 @@ function actualValue(rule: RuleName, budget: BudgetLimit, platform: MeasuredPlat
       return { actual: budget.unit === 'ratio' ? (platform.size === 0 ? 0 : platform.wastedBytes / platform.size) : platform.wastedBytes }
     case Rule.MinEfficiency:
       return { actual: platform.efficiency }
+    case Rule.MaxSizeIncrease:
+      return { actual: (budget.unit === 'ratio' ? platform.delta?.sizeRatio : platform.delta?.size) ?? NaN }
     case Rule.MaxSize:
       return { actual: platform.size }
     case Rule.MaxCompressedSize:
@@ -67,6 +71,8 @@ export function evaluateBudgets(budgets: Budgets, platforms: MeasuredPlatform[])
     if (budget === undefined) continue
     for (const platform of platforms) {
       const { actual, layer } = actualValue(rule, budget, platform)
+      // A budget on the change against a baseline says nothing where there is no baseline.
+      if (Number.isNaN(actual)) continue
       const within = rule === Rule.MinEfficiency ? actual >= budget.limit : actual <= budget.limit
       const status: Status = within ? 'pass' : budget.level === 'error' ? 'fail' : 'warn'
       results.push({

@@ -79,6 +79,7 @@ export function parseLimit(rule: RuleName, value: string | number): { limit: num
     case Rule.MinEfficiency:
       return { limit: parseRatio(value, { allowFraction: true }), unit: 'ratio' }
     case Rule.MaxWasted:
+    case Rule.MaxSizeIncrease:
       return String(value).trim().endsWith('%')
         ? { limit: parseRatio(value, { allowFraction: false }), unit: 'ratio' }
         : { limit: parseSize(value), unit: 'bytes' }

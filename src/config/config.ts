@@ -39,7 +39,8 @@ const INLINE_RULES: ReadonlyArray<[RuleName, InputName]> = [
   [Rule.MaxLayers, Input.MaxLayers],
   [Rule.MaxLayerSize, Input.MaxLayerSize],
   [Rule.MaxWasted, Input.MaxWasted],
-  [Rule.MinEfficiency, Input.MinEfficiency]
+  [Rule.MinEfficiency, Input.MinEfficiency],
+  [Rule.MaxSizeIncrease, Input.MaxSizeIncrease]
 ]
 
 const PLATFORM_PATTERN = /^[a-z0-9_-]+\/[a-z0-9_-]+(\/[a-z0-9_.-]+)?$/i

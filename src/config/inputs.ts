@@ -45,7 +45,15 @@ export interface Inputs {
   'trivy-version': string
   'trivy-db-repository': string[]
   'scan-failure': 'error' | 'warning'
+  baseline: string
+  'max-size-increase': string
+  comment: CommentMode
+  'github-token': string
+  /** Undefined: on pull requests only. */
+  status: boolean | undefined
 }
+
+export type CommentMode = 'auto' | 'always' | 'on-failure' | 'never'
 
 /** Reads one raw input; '' when it was not given. @actions/core's getInput and the CLI both fit. */
 export type InputReader = (name: InputName) => string
@@ -130,6 +138,11 @@ export function getInputs(read: InputReader): Inputs {
     sarif: text(Input.Sarif),
     'trivy-version': text(Input.TrivyVersion) || DEFAULT_TRIVY_VERSION,
     'trivy-db-repository': list(Input.TrivyDbRepository),
-    'scan-failure': parseEnum(Input.ScanFailure, read(Input.ScanFailure), ['error', 'warning'] as const, 'error')
+    'scan-failure': parseEnum(Input.ScanFailure, read(Input.ScanFailure), ['error', 'warning'] as const, 'error'),
+    baseline: text(Input.Baseline) || 'auto',
+    'max-size-increase': text(Input.MaxSizeIncrease),
+    comment: parseEnum(Input.Comment, read(Input.Comment), ['auto', 'always', 'on-failure', 'never'] as const, 'auto'),
+    'github-token': text(Input.GithubToken),
+    status: read(Input.Status).trim() === '' ? undefined : parseBoolean(Input.Status, read(Input.Status), true)
   }
 }

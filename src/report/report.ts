@@ -4,6 +4,7 @@ import { BASE_IMAGE, type LayerOrigin } from '../analysis/attribution.js'
 import type { Smell } from '../analysis/smells.js'
 import type { PlatformMeasurement } from '../image/measure.js'
 import type { Severity, SeverityCounts } from '../scan/trivy-report.js'
+import type { PlatformDelta } from '../baseline/baseline.js'
 
 /** The JSON report, schema version 1: the contract other tools read. Fields are only ever added. */
 export interface Report {
@@ -20,6 +21,11 @@ export interface Report {
   smells: Smell[]
   /** How the final image was scanned; absent with scan: false. */
   scan?: ScanSummary
+  /** When the report was made (ISO 8601), and for which commit: what a later baseline says. */
+  createdAt?: string
+  commit?: string
+  /** What the image was compared with; absent without a baseline. */
+  baseline?: BaselineSummary
   /** Why the run stopped early; what was measured before that is still here. */
   error?: string
 }
@@ -109,6 +115,8 @@ export interface PlatformReport {
   fixable?: SeverityCounts
   /** Every counted finding, worst first, with the layer (and Dockerfile line) that brought it. */
   findings?: FindingReport[]
+  /** The change against the baseline's same platform. */
+  delta?: PlatformDelta
 }
 
 export interface FindingReport {
@@ -124,6 +132,14 @@ export interface FindingReport {
 }
 
 /** The scan: Trivy's version and what was suppressed, for the reader of the report. */
+export interface BaselineSummary {
+  source: 'cache' | 'file' | 'image'
+  reference: string
+  createdAt?: string
+  /** Figures the baseline cannot give (a registry image gives no file bytes, waste or vulnerabilities). */
+  unavailable: string[]
+}
+
 export interface ScanSummary {
   /** `trivy <version>`, or the path of the report given with trivy-report. */
   source: string

@@ -2,6 +2,7 @@ import type { LimitUnit } from '../config/budget-file.js'
 import { formatSize } from '../config/size.js'
 import type { BudgetResult, Status } from '../budget/evaluate.js'
 import type { Report } from './report.js'
+import { changeTable, deltaTable, sizeChart, vulnerabilityChangeTable } from './compare.js'
 import { markdownTable, textTable, type Table } from './table.js'
 
 const TOP_LAYERS = 5
@@ -196,14 +197,44 @@ function detailSections(details: PlatformTables): Array<[string, Table]> {
   return sections
 }
 
-export function markdownSummary(report: Report): string {
+/** Lines of the Markdown that change from run to run whatever was measured: the build time, the run link. */
+export const VOLATILE_LINE = /^(Built in [\d.]+ s; \d+ of \d+ steps cached\.|\[Workflow run\]\(.*\))$/
+
+export interface MarkdownOptions {
+  /** A link to the workflow run (the PR comment has one). */
+  runUrl?: string
+  /** The Mermaid chart of sizes against the baseline (the job summary has one). */
+  chart?: boolean
+}
+
+function baselineLine(report: Report): string | undefined {
+  const baseline = report.baseline
+  if (!baseline) return undefined
+  const when = baseline.createdAt ? `, made ${baseline.createdAt.slice(0, 16).replace('T', ' ')} UTC` : ''
+  const without = baseline.unavailable.length > 0 ? ` It cannot give: ${baseline.unavailable.join(', ')}.` : ''
+  return `Compared with ${baseline.source === 'image' ? 'the image' : baseline.source === 'file' ? 'the report' : 'the last report of'} \`${baseline.reference}\`${when}.${without}`
+}
+
+/** The Markdown of a report: the job summary, and the pull request comment. */
+export function markdownSummary(report: Report, options: MarkdownOptions = {}): string {
   const tables = summaryTables(report, STATUS_MARK)
   const parts = [`### image-budget: ${report.name} — ${STATUS_MARK[report.verdict]}`]
   if (report.error) parts.push(`> [!CAUTION]\n> ${report.error.split('\n').join('\n> ')}`)
-  if (report.platforms.length > 0) parts.push(markdownTable(tables.platforms))
+  const deltas = deltaTable(report)
+  const compared = baselineLine(report)
+  if (compared) parts.push(compared)
+  if (deltas) parts.push(markdownTable(deltas))
+  else if (report.platforms.length > 0) parts.push(markdownTable(tables.platforms))
   if (tables.budgets) parts.push('#### Budgets', markdownTable(tables.budgets))
+  const changes = changeTable(report)
+  if (changes) parts.push('#### What changed most', markdownTable(changes))
+  if (options.chart) {
+    const chart = sizeChart(report)
+    if (chart) parts.push(chart)
+  }
   if (tables.smells) parts.push('#### Smells', markdownTable(tables.smells))
-  if (tables.vulnerabilities) parts.push(`#### Vulnerabilities (${report.scan?.source})`, markdownTable(tables.vulnerabilities))
+  const vulnerabilities = report.baseline ? vulnerabilityChangeTable(report) : tables.vulnerabilities
+  if (vulnerabilities) parts.push(`#### Vulnerabilities (${report.scan?.source})`, markdownTable(vulnerabilities))
   if (tables.findings) parts.push('Worst findings with a fix:', markdownTable(tables.findings))
   if (report.scan?.error) parts.push(`> [!WARNING]\n> Not scanned: ${report.scan.error.split('\n').join('\n> ')}`)
   for (const details of tables.details) {
@@ -213,6 +244,7 @@ export function markdownSummary(report: Report): string {
   }
   const build = buildLine(report)
   if (build) parts.push(build)
+  if (options.runUrl) parts.push(`[Workflow run](${options.runUrl})`)
   return `${parts.join('\n\n')}\n`
 }
 
@@ -221,7 +253,13 @@ export function textSummary(report: Report): string {
   const parts = [`image-budget: ${report.name}: ${TEXT_MARK[report.verdict]}`]
   if (report.error) parts.push(`error: ${report.error}`)
   if (report.platforms.length > 0) parts.push(textTable(tables.platforms))
+  const deltas = deltaTable(report)
+  const compared = baselineLine(report)
+  if (compared) parts.push(compared.replace(/`/g, ''))
+  if (deltas) parts.push(textTable(deltas))
   if (tables.budgets) parts.push(textTable(tables.budgets))
+  const changes = changeTable(report)
+  if (changes) parts.push(`What changed most:\n${textTable(changes)}`)
   if (tables.smells) parts.push(`Smells:\n${textTable(tables.smells)}`)
   if (tables.vulnerabilities) parts.push(`Vulnerabilities (${report.scan?.source}):\n${textTable(tables.vulnerabilities)}`)
   if (tables.findings) parts.push(`Worst findings with a fix:\n${textTable(tables.findings)}`)

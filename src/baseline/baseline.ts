@@ -1,0 +1,172 @@
+import { readFile } from 'node:fs/promises'
+import { instructionText } from '../report/summary.js'
+import type { PlatformReport, Report, StageBytes } from '../report/report.js'
+import type { BlobSource } from '../image/blobs.js'
+import { layerHistory, resolveImage } from '../image/measure.js'
+import type { SeverityCounts } from '../scan/trivy-report.js'
+import { SEVERITIES } from '../scan/trivy-report.js'
+
+/** What the current image is compared with. */
+export interface Baseline {
+  /** `cache` (the base branch's last report), `file` (a report given by path) or `image` (a registry image). */
+  source: 'cache' | 'file' | 'image'
+  reference: string
+  createdAt?: string
+  /** Figures this baseline cannot give: a registry image gives no file bytes, waste or vulnerabilities. */
+  unavailable: string[]
+  platforms: BaselinePlatform[]
+}
+
+export interface BaselineLayer {
+  digest: string
+  size?: number
+  compressedSize: number
+  /** The instruction that made it, or its history text: layers are compared by it. */
+  key: string
+  line?: number
+}
+
+export interface BaselinePlatform {
+  platform: string
+  size?: number
+  compressedSize: number
+  layerCount: number
+  wastedBytes?: number
+  vulnerabilities?: SeverityCounts
+  stages?: StageBytes[]
+  layers: BaselineLayer[]
+}
+
+export class BaselineError extends Error {}
+
+const layerKey = (layer: { instruction?: string; createdBy: string }): string => layer.instruction ?? instructionText(layer.createdBy)
+
+/** A baseline from an earlier JSON report (schema version 1). */
+export function baselineFromReport(report: Report, source: 'cache' | 'file', reference: string): Baseline {
+  return {
+    source,
+    reference,
+    ...(report.createdAt ? { createdAt: report.createdAt } : {}),
+    unavailable: report.platforms.some(platform => platform.vulnerabilities) ? [] : ['vulnerabilities'],
+    platforms: report.platforms.map(platform => ({
+      platform: platform.platform,
+      size: platform.size,
+      compressedSize: platform.compressedSize,
+      layerCount: platform.layerCount,
+      wastedBytes: platform.wastedBytes,
+      ...(platform.vulnerabilities ? { vulnerabilities: platform.vulnerabilities } : {}),
+      ...(platform.stages ? { stages: platform.stages } : {}),
+      layers: platform.layers.map(layer => ({ digest: layer.digest, size: layer.size, compressedSize: layer.compressedSize, key: layerKey(layer), ...(layer.line ? { line: layer.line } : {}) }))
+    }))
+  }
+}
+
+export async function readBaselineFile(file: string, shown: string): Promise<Baseline> {
+  let report: Report
+  try {
+    report = JSON.parse(await readFile(file, 'utf8')) as Report
+  } catch (error) {
+    throw new BaselineError(`Input "baseline": cannot read the report "${shown}" (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+  }
+  if (report?.schemaVersion !== 1 || !Array.isArray(report.platforms)) {
+    throw new BaselineError(`Input "baseline": "${shown}" is not an image-budget report of schema version 1`)
+  }
+  return baselineFromReport(report, 'file', shown)
+}
+
+/**
+ * A baseline from a registry image, from its manifests and configs only (no layer is pulled):
+ * compressed sizes, layers and history per platform.
+ */
+export async function baselineFromImage(source: BlobSource, reference: string): Promise<Baseline> {
+  const image = await resolveImage(source)
+  return {
+    source: 'image',
+    reference,
+    unavailable: ['size', 'wastedBytes', 'vulnerabilities', 'stages'],
+    platforms: image.platforms.map(platform => {
+      const history = layerHistory(platform.history, platform.layers.length)
+      return {
+        platform: platform.platform,
+        compressedSize: platform.layers.reduce((sum, layer) => sum + layer.size, 0),
+        layerCount: platform.layers.length,
+        layers: platform.layers.map((layer, index) => ({
+          digest: layer.digest,
+          compressedSize: layer.size,
+          key: instructionText(history[index]?.created_by ?? '')
+        }))
+      }
+    })
+  }
+}
+
+export interface ChangedPart {
+  /** A stage, or a Dockerfile instruction. */
+  name: string
+  line?: number
+  bytes: number
+}
+
+/** The change of one platform against the baseline; null where the baseline cannot say. */
+export interface PlatformDelta {
+  size: number | null
+  sizeRatio: number | null
+  compressedSize: number
+  compressedSizeRatio: number | null
+  layerCount: number
+  wastedBytes: number | null
+  vulnerabilities: SeverityCounts | null
+  /** Bytes per stage that grew or shrank, largest change first. */
+  stages: ChangedPart[]
+  /** Dockerfile instructions whose layers grew or shrank most. */
+  instructions: ChangedPart[]
+}
+
+const ratio = (change: number, base: number | undefined): number | null => (base ? change / base : null)
+const TOP_CHANGES = 5
+
+function changes(current: Map<string, { bytes: number; line?: number }>, base: Map<string, { bytes: number; line?: number }>): ChangedPart[] {
+  const names = new Set([...current.keys(), ...base.keys()])
+  return [...names]
+    .map(name => ({ name, ...(current.get(name)?.line ? { line: current.get(name)!.line } : {}), bytes: (current.get(name)?.bytes ?? 0) - (base.get(name)?.bytes ?? 0) }))
+    .filter(change => change.bytes !== 0)
+    .sort((a, b) => Math.abs(b.bytes) - Math.abs(a.bytes))
+    .slice(0, TOP_CHANGES)
+}
+
+function sums<T>(items: readonly T[], name: (item: T) => string, bytes: (item: T) => number | undefined, line?: (item: T) => number | undefined) {
+  const map = new Map<string, { bytes: number; line?: number }>()
+  for (const item of items) {
+    const entry = map.get(name(item)) ?? { bytes: 0, line: line?.(item) }
+    entry.bytes += bytes(item) ?? 0
+    map.set(name(item), entry)
+  }
+  return map
+}
+
+export function computeDelta(current: PlatformReport, base: BaselinePlatform): PlatformDelta {
+  const size = base.size === undefined ? null : current.size - base.size
+  const vulnerabilities =
+    current.vulnerabilities && base.vulnerabilities
+      ? (Object.fromEntries(SEVERITIES.map(severity => [severity, current.vulnerabilities![severity] - base.vulnerabilities![severity]])) as SeverityCounts)
+      : null
+  // Without file bytes (a registry baseline), instructions are compared by compressed bytes.
+  const bytesOf = base.size === undefined ? (layer: { compressedSize: number }) => layer.compressedSize : (layer: { size?: number }) => layer.size
+  return {
+    size,
+    sizeRatio: size === null ? null : ratio(size, base.size),
+    compressedSize: current.compressedSize - base.compressedSize,
+    compressedSizeRatio: ratio(current.compressedSize - base.compressedSize, base.compressedSize),
+    layerCount: current.layerCount - base.layerCount,
+    wastedBytes: base.wastedBytes === undefined ? null : current.wastedBytes - base.wastedBytes,
+    vulnerabilities,
+    stages:
+      current.stages && base.stages
+        ? changes(sums(current.stages, stage => stage.stage, stage => stage.bytes), sums(base.stages, stage => stage.stage, stage => stage.bytes))
+        : [],
+    instructions: changes(
+      sums(current.layers, layerKey, bytesOf as (layer: PlatformReport['layers'][number]) => number | undefined, layer => layer.line),
+      sums(base.layers, layer => layer.key, bytesOf as (layer: BaselineLayer) => number | undefined, layer => layer.line)
+    )
+  }
+}
