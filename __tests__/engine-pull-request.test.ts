@@ -89,6 +89,9 @@ describeWithEngine('baselines, the pull request comment and the status on the re
       { sha: PR_HEAD, state: 'failure', description: expect.stringMatching(/^[\d.]+ MB linux\/amd64 \(\+200 kB \(\+\d+\.\d%\)\): fail$/), context: 'image-budget/shop', target_url: expect.stringMatching(/^https:\/\/github.com\/acme\/shop\/actions\/runs\/\d+$/) }
     ])
     expect(pr.summary).toContain('xychart-beta')
+    // For fork pull requests, a workflow_run job comments from the report folder: both are there.
+    expect(report.pullRequest).toEqual({ number: 12, head: PR_HEAD })
+    expect(readFileSync(pr.outputs.report.replace(/\.json$/, '.comment.md'), 'utf8')).toBe(comment)
 
     // The same run again: the comment is found and left alone, the status is set again.
     const again = await runActionStepAsync(context, { ...inputs, 'max-size-increase': '5%' }, runnerEnv(prEvent, { GITHUB_EVENT_NAME: 'pull_request', GITHUB_REF: 'refs/pull/12/merge', GITHUB_SHA: '3'.repeat(40) }))

@@ -29,6 +29,7 @@ import { applyBaseline, loadBaseline, saveBaseline } from './baseline/step.js'
 import { octokitApi, type GitHubApi } from './github/api.js'
 import { readGitHubContext, type GitHubContext } from './github/context.js'
 import { publish } from './github/publish.js'
+import { commentMarker, fitComment } from './github/comment.js'
 
 /** The side effects of a run besides the host: programs, clock, environment and places on disk. */
 export interface Deps {
@@ -118,6 +119,11 @@ export function nodeDeps(): Deps {
   }
 }
 
+/** `report.json` → `report.comment.md`. */
+export function commentPath(reportPath: string): string {
+  return `${reportPath.replace(/\.json$/, '')}.comment.md`
+}
+
 export function defaultReportPath(name: string, deps: Pick<Deps, 'tempRoot'>): string {
   return path.join(deps.tempRoot, 'image-budget', `${cacheScope(name)}.json`)
 }
@@ -198,6 +204,8 @@ export async function execute(inputs: Inputs, host: Host, deps: Deps): Promise<O
   const workDir = await mkdtemp(path.join(deps.tempRoot, 'image-budget-'))
   report.createdAt = new Date(deps.clock.now()).toISOString()
   if (deps.github?.context.sha) report.commit = deps.github.context.sha
+  const pullRequest = deps.github?.context.pullRequest
+  if (pullRequest) report.pullRequest = { number: pullRequest.number, head: pullRequest.headSha }
   const baselineDeps = {
     host,
     cwd: deps.cwd,
@@ -285,6 +293,8 @@ export async function execute(inputs: Inputs, host: Host, deps: Deps): Promise<O
 
   await mkdir(path.dirname(reportPath), { recursive: true })
   await writeFile(reportPath, `${JSON.stringify(report, null, 2)}\n`)
+  // The comment as Markdown beside the report, for commenting from a workflow_run (fork pull requests).
+  await writeFile(commentPath(reportPath), fitComment(markdownSummary(report, { runUrl: deps.github?.context.runUrl }), commentMarker(report.name)))
   setOutputs(host, report, reportPath, build, ids)
   host.setOutput(Output.Vulnerabilities, report.scan && !report.scan.error ? JSON.stringify(worstCounts(report.platforms)) : '')
   host.setOutput(Output.Sarif, sarifPath ?? '')

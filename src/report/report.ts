@@ -26,6 +26,8 @@ export interface Report {
   commit?: string
   /** What the image was compared with; absent without a baseline. */
   baseline?: BaselineSummary
+  /** The pull request the run was for: lets a workflow_run job comment from the report artifact. */
+  pullRequest?: { number: number; head: string }
   /** Why the run stopped early; what was measured before that is still here. */
   error?: string
 }

@@ -235,7 +235,7 @@ export function markdownSummary(report: Report, options: MarkdownOptions = {}): 
   if (tables.smells) parts.push('#### Smells', markdownTable(tables.smells))
   const vulnerabilities = report.baseline ? vulnerabilityChangeTable(report) : tables.vulnerabilities
   if (vulnerabilities) parts.push(`#### Vulnerabilities (${report.scan?.source})`, markdownTable(vulnerabilities))
-  if (tables.findings) parts.push('Worst findings with a fix:', markdownTable(tables.findings))
+  if (tables.findings) parts.push(`<details><summary>Worst findings with a fix</summary>\n\n${markdownTable(tables.findings)}\n\n</details>`)
   if (report.scan?.error) parts.push(`> [!WARNING]\n> Not scanned: ${report.scan.error.split('\n').join('\n> ')}`)
   for (const details of tables.details) {
     for (const [title, table] of detailSections(details)) {
