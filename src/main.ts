@@ -240,16 +240,16 @@ export async function execute(inputs: Inputs, host: Host, deps: Deps): Promise<O
       source = new OciDirectorySource(build.ociDir)
     }
 
-    await host.group(`Measure ${config.name}`, async () => {
-      const image = await resolveImage(source)
-      report.digest = image.digest
-      if (image.platforms.length === 1) ids.configDigest = image.platforms[0].config.digest
+    const image = await host.group(`Measure ${config.name}`, async () => {
+      const resolved = await resolveImage(source)
+      report.digest = resolved.digest
+      if (resolved.platforms.length === 1) ids.configDigest = resolved.platforms[0].config.digest
       const store = new LayerStore(deps.layerCacheDir ?? path.join(workDir, 'layers'))
       const kept = deps.cache && deps.layerCacheDir ? { backend: deps.cache, dir: deps.layerCacheDir, name: config.name, env: deps.env } : undefined
       const restoredKey = kept ? await restoreLayers(kept, host) : undefined
       report.smells = await analyzeImage({
         source,
-        image,
+        image: resolved,
         store,
         dockerfile,
         target: inputs.target,
@@ -261,24 +261,26 @@ export async function execute(inputs: Inputs, host: Host, deps: Deps): Promise<O
         onPlatform: platform => report.platforms.push(platform)
       })
       if (kept) await saveLayers(kept, store, restoredKey, host)
-
-      const scanned = await scanStep(
-        {
-          inputs,
-          report,
-          platforms: image.platforms,
-          targetFor: async (platform, dir) => {
-            if (build) return { kind: 'layout', dir: await platformLayout(build.ociDir, platform.manifest, dir), platform: platform.platform }
-            if (archive) return { kind: 'archive', file: archive, platform: platform.platform }
-            return { kind: 'registry', reference: inputs.image, platform: platform.platform }
-          },
-          dockerfile: dockerfile?.path,
-          version: ACTION_VERSION
-        },
-        { ...deps, host, workDir, releases: deps.trivyReleases }
-      )
-      sarifPath = scanned.sarifPath
+      return resolved
     })
+
+    // The scan opens log groups of its own (install, one per platform): Actions does not nest them.
+    const scanned = await scanStep(
+      {
+        inputs,
+        report,
+        platforms: image.platforms,
+        targetFor: async (platform, dir) => {
+          if (build) return { kind: 'layout', dir: await platformLayout(build.ociDir, platform.manifest, dir), platform: platform.platform }
+          if (archive) return { kind: 'archive', file: archive, platform: platform.platform }
+          return { kind: 'registry', reference: inputs.image, platform: platform.platform }
+        },
+        dockerfile: dockerfile?.path,
+        version: ACTION_VERSION
+      },
+      { ...deps, host, workDir, releases: deps.trivyReleases }
+    )
+    sarifPath = scanned.sarifPath
 
     const baseline = await loadBaseline(inputs, config.name, baselineDeps)
     if (baseline) applyBaseline(report, baseline)

@@ -75,6 +75,7 @@ export async function analyzeImage(input: AnalysisInput): Promise<Smell[]> {
   const lineOf = (origins: Array<LayerOrigin | undefined> | undefined, layer: number): number | undefined =>
     origins?.[layer]?.instruction?.line ?? (origins?.[layer] ? baseLine : undefined)
   const file = dockerfile?.path
+  const ignored = new FilesystemSmells(input.settings.ignore)
 
   await measureImage(input.source, input.image, {
     store: input.store,
@@ -90,7 +91,7 @@ export async function analyzeImage(input: AnalysisInput): Promise<Smell[]> {
     onPlatform: measurement => {
       const origins = originsOf.get(measurement.digest)
       for (const secret of measurement.secrets) {
-        if (input.settings.ignore.length > 0 && new FilesystemSmells(input.settings.ignore).ignores(secret.path)) continue
+        if (ignored.ignores(secret.path)) continue
         findings.push({
           rule: 'secret-file',
           message: `/${secret.path} holds ${secret.what}: anyone who pulls the image can read it`,
