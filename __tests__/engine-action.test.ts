@@ -114,6 +114,7 @@ describeWithEngine('the action and the CLI on the real engine', () => {
     expect(unknown.exitCode).toBe(2)
     expect(unknown.stderr).toContain("Unknown option '--max-sise'")
 
+    // docker runs with the environment as it is (buildx reads the runner's variables the same way).
     const noEngine = runCliProcess(context, [], { DOCKER_HOST: 'unix:///nonexistent/docker.sock' })
     expect(noEngine.exitCode).toBe(2)
     expect(noEngine.stderr).toContain('The Docker engine is not reachable')

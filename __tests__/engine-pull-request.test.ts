@@ -97,6 +97,15 @@ describeWithEngine('baselines, the pull request comment and the status on the re
     const again = await runActionStepAsync(context, { ...inputs, 'max-size-increase': '5%' }, runnerEnv(prEvent, { GITHUB_EVENT_NAME: 'pull_request', GITHUB_REF: 'refs/pull/12/merge', GITHUB_SHA: '3'.repeat(40) }))
     expect(again.exitCode).toBe(1)
     expect(github.calls().slice(3).filter(call => !call.startsWith('POST /statuses'))).toEqual(['GET /issues/12/comments?per_page=100'])
+
+    // From a fork, the token may not write: the step stays green, with a notice and the summary.
+    github.forbidWrites = true
+    const forkEvent = { ...prEvent, pull_request: { ...prEvent.pull_request, number: 13, head: { ...prEvent.pull_request.head, repo: { full_name: 'someone/shop' } } } }
+    const fork = await runActionStepAsync(context, inputs, runnerEnv(forkEvent, { GITHUB_EVENT_NAME: 'pull_request', GITHUB_REF: 'refs/pull/13/merge', GITHUB_SHA: '4'.repeat(40) }))
+    expect(fork.exitCode).toBe(0)
+    expect(fork.stdout).toMatch(/::notice title=image-budget::No pull request comment: the token may not write to pull request #13/)
+    expect(fork.summary).toContain('### image-budget: shop')
+    expect(github.comments.filter(comment => comment.issue === 13)).toEqual([])
   })
 
   it('compares with an image in a registry from its manifests and configs alone', async () => {

@@ -26,7 +26,7 @@ apt_update_once() {
 }
 
 missing_packages=()
-for pkg in containerd runc tini iptables qemu-user-static binfmt-support busybox-static docker-registry zstd; do
+for pkg in containerd runc tini iptables qemu-user-static binfmt-support busybox-static docker-registry zstd curl procps ca-certificates; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing_packages+=("$pkg")
 done
 if [ ${#missing_packages[@]} -gt 0 ]; then

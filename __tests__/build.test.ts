@@ -1,0 +1,72 @@
+import { describe, expect, it } from '@jest/globals'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { BuildError, runBuild } from '../src/build/build.js'
+import { loadConfig } from '../src/config/config.js'
+import { getInputs } from '../src/config/inputs.js'
+import { createExec } from '../src/exec.js'
+import type { Exec, ExecResult } from '../src/host.js'
+import { RecordingHost } from './helpers/host.js'
+
+async function configOf(values: Record<string, string>) {
+  return loadConfig(getInputs(name => values[name] ?? ''), { cwd: '/repo', readText: async () => '', exists: async () => false })
+}
+
+/** An Exec that answers from a table and records each call. */
+function scriptedExec(answers: Record<string, Partial<ExecResult>>): Exec & { calls: string[][] } {
+  const calls: string[][] = []
+  const exec = (async (command: string, args: string[]) => {
+    calls.push([command, ...args])
+    // buildx writes its metadata file on success.
+    const metadata = args.indexOf('--metadata-file')
+    if (metadata >= 0) writeFileSync(args[metadata + 1], '{"containerimage.digest":"sha256:x"}')
+    const key = Object.keys(answers).find(prefix => [command, ...args].join(' ').startsWith(prefix))
+    return { exitCode: 0, stdout: '', stderr: '', ...(key ? answers[key] : {}) }
+  }) as Exec & { calls: string[][] }
+  exec.calls = calls
+  return exec
+}
+
+const runner = { ACTIONS_RUNTIME_TOKEN: 't', ACTIONS_RESULTS_URL: 'https://results.example/' }
+
+describe('runBuild', () => {
+  it('warns that a buildx older than 0.21 cannot use the GHA cache it defaults to on GitHub', async () => {
+    const host = new RecordingHost()
+    const exec = scriptedExec({ 'docker buildx version': { stdout: 'github.com/docker/buildx 0.13.1+ds1 0.13.1+ds1-3\n' } })
+    const workDir = mkdtempSync(path.join(os.tmpdir(), 'image-budget-build-'))
+    await runBuild(await configOf({ name: 'api' }), { exec, host, clock: { now: () => 0 }, env: runner, workDir, cwd: '/repo' })
+    expect(host.warnings.map(warning => warning.message)).toEqual([expect.stringMatching(/^buildx 0\.13\.1 predates the GitHub Actions cache service v2/)])
+    const build = exec.calls.find(call => call[1] === 'buildx' && call[2] === 'build')!
+    expect(build).toEqual(expect.arrayContaining(['--cache-from', 'type=gha,scope=api', '--cache-to', 'type=gha,scope=api,mode=max,ignore-error=true']))
+  })
+
+  it('says nothing with a recent buildx, and asks nothing when the GHA cache is not used', async () => {
+    const host = new RecordingHost()
+    const recent = scriptedExec({ 'docker buildx version': { stdout: 'github.com/docker/buildx v0.21.2 1234abc\n' } })
+    const workDir = mkdtempSync(path.join(os.tmpdir(), 'image-budget-build-'))
+    await runBuild(await configOf({ name: 'api' }), { exec: recent, host, clock: { now: () => 0 }, env: runner, workDir, cwd: '/repo' })
+    const local = scriptedExec({})
+    await runBuild(await configOf({ name: 'api' }), { exec: local, host, clock: { now: () => 0 }, env: {}, workDir, cwd: '/repo' })
+    expect(host.warnings).toEqual([])
+    expect(local.calls.map(call => call.slice(0, 3).join(' '))).toEqual(['docker buildx build'])
+  })
+
+  it('masks secret values and keeps the failing output for the error', async () => {
+    const host = new RecordingHost()
+    const exec = scriptedExec({ 'docker buildx build': { exitCode: 1, stderr: '#5 [2/2] RUN make\n#5 0.12 boom\n#5 ERROR: exit code 2\nERROR: failed to solve: exit code 2\n' } })
+    const workDir = mkdtempSync(path.join(os.tmpdir(), 'image-budget-build-'))
+    const attempt = runBuild(await configOf({ secrets: 'npm=s3cr3t' }), { exec, host, clock: { now: () => 0 }, env: {}, workDir, cwd: '/repo' })
+    await expect(attempt).rejects.toThrow(BuildError)
+    await expect(attempt).rejects.toThrow('failed step: [2/2] RUN make\n  boom\nERROR: failed to solve: exit code 2')
+    expect(host.secrets).toEqual(['s3cr3t'])
+    expect(exec.calls[0].join(' ')).not.toContain('s3cr3t')
+  })
+})
+
+describe('createExec', () => {
+  it('returns a failing exit code instead of throwing, with stderr kept', async () => {
+    const result = await createExec()('sh', ['-c', 'echo oops >&2; exit 3'], { silent: true })
+    expect(result).toEqual({ exitCode: 3, stdout: '', stderr: 'oops\n' })
+  })
+})
