@@ -151,18 +151,20 @@ export class OverlayFilesystem {
 
   /** Hides everything below a directory that lower layers put there; returns whether it is now empty. */
   private hideLower(path: string, directory: Directory, layer: number): boolean {
-    for (const [name, child] of directory.children) {
-      const childPath = path === '' ? name : `${path}/${name}`
-      if (typeof child === 'number') {
-        if (this.layers[child] < layer) {
-          this.hide(childPath, child, layer)
-          directory.children.delete(name)
-        }
-      } else if (this.hideLower(childPath, child, layer) && child.layer < layer) {
-        directory.children.delete(name)
-      }
-    }
+    for (const [name, child] of directory.children) this.hideChild(directory, name, path === '' ? name : `${path}/${name}`, child, layer)
     return directory.children.size === 0
+  }
+
+  /** Hides what lower layers made of one entry of a directory, and removes the entry once nothing of it is left. */
+  private hideChild(parent: Directory, name: string, childPath: string, child: Directory | number, layer: number): void {
+    if (typeof child === 'number') {
+      if (this.layers[child] < layer) {
+        this.hide(childPath, child, layer)
+        parent.children.delete(name)
+      }
+    } else if (this.hideLower(childPath, child, layer) && child.layer < layer) {
+      parent.children.delete(name)
+    }
   }
 
   private parentOf(path: string, layer: number): { parent: Directory; name: string } {
@@ -217,15 +219,7 @@ export class OverlayFilesystem {
       const target = name.slice(WHITEOUT_PREFIX.length)
       const targetPath = path.slice(0, path.length - name.length) + target
       const existing = parent.children.get(target)
-      if (existing === undefined) return
-      if (typeof existing === 'number') {
-        if (this.layers[existing] < layer) {
-          this.hide(targetPath, existing, layer)
-          parent.children.delete(target)
-        }
-      } else if (this.hideLower(targetPath, existing, layer) && existing.layer < layer) {
-        parent.children.delete(target)
-      }
+      if (existing !== undefined) this.hideChild(parent, target, targetPath, existing, layer)
       return
     }
     const existing = parent.children.get(name)

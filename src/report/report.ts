@@ -3,7 +3,7 @@ import type { BudgetResult, Verdict } from '../budget/evaluate.js'
 import { BASE_IMAGE, type LayerOrigin } from '../analysis/attribution.js'
 import type { Smell } from '../analysis/smells.js'
 import type { PlatformMeasurement } from '../image/measure.js'
-import type { Severity, SeverityCounts } from '../scan/trivy-report.js'
+import type { Severity, SeverityCounts, Vulnerability } from '../scan/trivy-report.js'
 import type { PlatformDelta } from '../baseline/baseline.js'
 
 /** The JSON report, schema version 1: the contract other tools read. Fields are only ever added. */
@@ -121,14 +121,7 @@ export interface PlatformReport {
   delta?: PlatformDelta
 }
 
-export interface FindingReport {
-  id: string
-  package: string
-  installed: string
-  fixed?: string
-  severity: Severity
-  link?: string
-  title?: string
+export interface FindingReport extends Vulnerability {
   /** The layer that brought the package, with its Dockerfile instruction when known. */
   layer?: Source
 }

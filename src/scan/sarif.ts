@@ -1,14 +1,7 @@
-import type { Severity } from './trivy-report.js'
+import type { Severity, Vulnerability } from './trivy-report.js'
 
 /** A finding as the report holds it, with the Dockerfile line of the layer that brought it. */
-export interface SarifFinding {
-  id: string
-  package: string
-  installed: string
-  fixed?: string
-  severity: Severity
-  link?: string
-  title?: string
+export interface SarifFinding extends Vulnerability {
   platform: string
   file?: string
   line?: number

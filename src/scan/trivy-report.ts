@@ -7,7 +7,8 @@ export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'unknown'] as co
 export type Severity = (typeof SEVERITIES)[number]
 export type SeverityCounts = Record<Severity, number>
 
-export interface VulnerabilityFinding {
+/** What every finding says, in Trivy's report, in image-budget's report and in SARIF. */
+export interface Vulnerability {
   id: string
   package: string
   installed: string
@@ -16,6 +17,9 @@ export interface VulnerabilityFinding {
   severity: Severity
   link?: string
   title?: string
+}
+
+export interface VulnerabilityFinding extends Vulnerability {
   /** The result it came from: `os-pkgs` or `lang-pkgs`, and the target (OS, lock file...). */
   class: string
   target: string
