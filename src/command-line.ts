@@ -104,11 +104,12 @@ export async function runCli(argv: string[], io: CliIo, deps: Partial<Deps> = {}
     }
     const inputs = getInputs(name => values.get(name) ?? '')
     const base = nodeDeps()
-    const cacheRoot = path.dirname(localLayerCacheDir(base.env))
+    const layerCacheDir = localLayerCacheDir(base.env)
+    const cacheRoot = path.dirname(layerCacheDir)
     const outcome = await execute(inputs, host, {
       ...base,
       exec: createExec(io.stderr as never),
-      layerCacheDir: localLayerCacheDir(base.env),
+      layerCacheDir,
       toolDir: path.join(cacheRoot, 'trivy', 'bin'),
       trivyCacheDir: path.join(cacheRoot, 'trivy', 'cache'),
       ...deps

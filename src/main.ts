@@ -6,7 +6,7 @@ import { actionHost } from './action-host.js'
 import { failsStep, evaluateBudgets, verdictOf, type BudgetResult } from './budget/evaluate.js'
 import { runBuild, type BuildResult } from './build/build.js'
 import { cacheScope } from './build/args.js'
-import { defaultName, loadConfig, type Config } from './config/config.js'
+import { imageName, loadConfig, type Config } from './config/config.js'
 import { InputError } from './config/errors.js'
 import { getInputs, type Inputs } from './config/inputs.js'
 import { formatSize } from './config/size.js'
@@ -194,7 +194,7 @@ function setOutputs(host: Host, report: Report, reportPath: string, build: Build
  * report is written whatever happens, with everything measured before a failure.
  */
 export async function execute(inputs: Inputs, host: Host, deps: Deps): Promise<Outcome> {
-  const name = inputs.name !== '' ? inputs.name : defaultName(inputs, deps.cwd)
+  const name = imageName(inputs, deps.cwd)
   const reportPath = inputs.report !== '' ? path.resolve(deps.cwd, inputs.report) : defaultReportPath(name, deps)
   const report = emptyReport(name)
   let build: BuildResult | undefined
@@ -322,7 +322,7 @@ export async function run(): Promise<void> {
       deps.github = { context, ...(token ? { api: octokitApi(token, context.owner, context.repo, context.apiUrl) } : {}) }
     }
     if (actionsCacheAvailable()) {
-      const scope = cacheScope(inputs.name !== '' ? inputs.name : defaultName(inputs, deps.cwd))
+      const scope = cacheScope(imageName(inputs, deps.cwd))
       deps.layerCacheDir = path.join(deps.tempRoot, 'image-budget-layers', scope)
       deps.cache = actionsCacheBackend
     }

@@ -77,19 +77,21 @@ export async function analyzeImage(input: AnalysisInput): Promise<Smell[]> {
   const file = dockerfile?.path
   const ignored = new FilesystemSmells(input.settings.ignore)
 
+  // Filesystem smells of each platform, fed by the measurement's walk of its final filesystem.
+  const filesystemSmells = new Map<string, FilesystemSmells>()
   await measureImage(input.source, input.image, {
     store: input.store,
     onLayer: input.onLayer,
-    onFilesystem: (platform, filesystem) => {
+    visitFiles: platform => {
       const smells = new FilesystemSmells(input.settings.ignore)
-      filesystem.forEachFile((filePath, size, layer) => smells.visit(filePath, size, layer))
-      const origins = originsOf.get(platform.manifest.digest)
-      for (const { layer, ...finding } of smells.finish(formatSize)) {
-        findings.push({ ...finding, file, line: lineOf(origins, layer), platform: platform.platform })
-      }
+      filesystemSmells.set(platform.manifest.digest, smells)
+      return (filePath, size, layer) => smells.visit(filePath, size, layer)
     },
     onPlatform: measurement => {
       const origins = originsOf.get(measurement.digest)
+      for (const { layer, ...finding } of filesystemSmells.get(measurement.digest)?.finish(formatSize) ?? []) {
+        findings.push({ ...finding, file, line: lineOf(origins, layer), platform: measurement.platform })
+      }
       for (const secret of measurement.secrets) {
         if (ignored.ignores(secret.path)) continue
         findings.push({

@@ -99,6 +99,11 @@ export function defaultName(inputs: Inputs, cwd: string): string {
   return inputs.target !== '' ? `${name}-${inputs.target}` : name
 }
 
+/** The image's name: the `name` input, or its default. */
+export function imageName(inputs: Inputs, cwd: string): string {
+  return inputs.name !== '' ? inputs.name : defaultName(inputs, cwd)
+}
+
 export async function loadConfig(inputs: Inputs, files: ConfigFiles): Promise<Config> {
   for (const platform of inputs.platforms) {
     if (!PLATFORM_PATTERN.test(platform)) {
@@ -128,7 +133,7 @@ export async function loadConfig(inputs: Inputs, files: ConfigFiles): Promise<Co
     budgetFile = parseBudgetFile(path.relative(files.cwd, budgetPath) || budgetPath, text)
   }
 
-  const name = inputs.name !== '' ? inputs.name : defaultName(inputs, files.cwd)
+  const name = imageName(inputs, files.cwd)
   return {
     inputs,
     name,

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs'
 import { open, readFile, stat } from 'node:fs/promises'
 import * as path from 'node:path'
-import type { Readable } from 'node:stream'
+import { Readable } from 'node:stream'
 import { BLOCK_SIZE, normalizePath, paddedSize, parseHeader, parsePax } from './tar.js'
 import { checkDigest, type Descriptor, type ImageIndex } from './types.js'
 
@@ -117,7 +117,7 @@ export class OciTarSource implements BlobSource {
 
   private async stream(name: string): Promise<Readable> {
     const { offset, size } = await this.member(name)
-    if (size === 0) return (await import('node:stream')).Readable.from([])
+    if (size === 0) return Readable.from([])
     return createReadStream(this.file, { start: offset, end: offset + size - 1, highWaterMark: 1 << 20 })
   }
 

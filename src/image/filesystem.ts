@@ -23,9 +23,11 @@ export const enum EntryKind {
 }
 
 export function entryKind(type: EntryType, path: string): EntryKind {
-  const slash = path.lastIndexOf('/')
-  const base = slash < 0 ? path : path.slice(slash + 1)
-  if (base.startsWith(WHITEOUT_PREFIX)) return base === OPAQUE_MARKER ? EntryKind.Opaque : EntryKind.Whiteout
+  // Called for every entry of every layer: the basename is looked at in place, not sliced out.
+  const base = path.lastIndexOf('/') + 1
+  if (path.startsWith(WHITEOUT_PREFIX, base)) {
+    return path.length - base === OPAQUE_MARKER.length && path.endsWith(OPAQUE_MARKER) ? EntryKind.Opaque : EntryKind.Whiteout
+  }
   switch (type) {
     case 'file':
       return EntryKind.File
@@ -55,6 +57,9 @@ export interface HiddenVersion {
   hiddenBy: number
 }
 
+/** Sees a visible path of the final filesystem, its size and the index of the layer that wrote it. */
+export type FileVisitor = (path: string, size: number, layer: number) => void
+
 export interface VisibleFile {
   path: string
   size: number
@@ -78,7 +83,8 @@ export class TopList<T> {
   ) {}
   /** Whether an item of this weight would be kept: lets callers skip building the item. */
   wants(weight: number): boolean {
-    return this.items.length < this.limit || weight > this.weight(this.items[this.items.length - 1])
+    if (this.items.length < this.limit) return true
+    return this.items.length > 0 && weight > this.weight(this.items[this.items.length - 1])
   }
   add(item: T): void {
     const weight = this.weight(item)
@@ -248,20 +254,33 @@ export class OverlayFilesystem {
   }
 
   /** The visible files and directories with the most bytes, and the visible total. */
-  largest(count = 10): { files: VisibleFile[]; directories: VisibleDirectory[]; visibleBytes: number; visibleFiles: number } {
+  /**
+   * The visible files and directories with the most bytes, and the visible total, in one walk of
+   * the tree. `visit`, when given, sees every visible path on the way (folders end with `/`): the
+   * smells need every path, the lists only a few, so paths are built only when someone needs them.
+   */
+  largest(
+    count = 10,
+    visit?: FileVisitor
+  ): { files: VisibleFile[]; directories: VisibleDirectory[]; visibleBytes: number; visibleFiles: number } {
     const files = new TopList<VisibleFile>(count, item => item.size)
     const directories = new TopList<{ path: string; size: number; files: number; node: Directory }>(count, item => item.size)
     const walk = (path: string, directory: Directory): { size: number; files: number } => {
       let size = 0
       let fileTotal = 0
       for (const [name, child] of directory.children) {
-        const childPath = path === '' ? name : `${path}/${name}`
         if (typeof child === 'number') {
           const childSize = this.sizes[child]
           size += childSize
           fileTotal++
-          if (childSize > 0 && files.wants(childSize)) files.add({ path: childPath, size: childSize, layer: this.layers[child] })
+          const wanted = childSize > 0 && files.wants(childSize)
+          if (!wanted && visit === undefined) continue
+          const childPath = path === '' ? name : `${path}/${name}`
+          visit?.(childPath, childSize, this.layers[child])
+          if (wanted) files.add({ path: childPath, size: childSize, layer: this.layers[child] })
         } else {
+          const childPath = path === '' ? name : `${path}/${name}`
+          visit?.(`${childPath}/`, 0, child.layer)
           const sub = walk(childPath, child)
           size += sub.size
           fileTotal += sub.files
@@ -304,18 +323,8 @@ export class OverlayFilesystem {
     return best
   }
 
-  /** Visits every visible path with its size and layer, e.g. to look for smells. */
-  forEachFile(visit: (path: string, size: number, layer: number) => void): void {
-    const walk = (path: string, directory: Directory): void => {
-      for (const [name, child] of directory.children) {
-        const childPath = path === '' ? name : `${path}/${name}`
-        if (typeof child === 'number') visit(childPath, this.sizes[child], this.layers[child])
-        else {
-          visit(`${childPath}/`, 0, child.layer)
-          walk(childPath, child)
-        }
-      }
-    }
-    walk('', this.root)
+  /** Visits every visible path with its size and layer (folders end with `/`). */
+  forEachFile(visit: FileVisitor): void {
+    this.largest(0, visit)
   }
 }

@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises'
 import { inspectSecretCandidate, isSecretCandidate, type SecretFinding } from '../analysis/secret-files.js'
 import type { BlobSource } from './blobs.js'
 import { compressionOf, decompressor } from './decompress.js'
-import { entryKind, EntryKind, OverlayFilesystem, type HiddenVersion, type VisibleDirectory, type VisibleFile } from './filesystem.js'
+import { entryKind, EntryKind, OverlayFilesystem, type FileVisitor, type HiddenVersion, type VisibleDirectory, type VisibleFile } from './filesystem.js'
 import type { EntryVisitor, LayerStore, LayerSummary } from './layer-store.js'
 import { TarScanner } from './tar.js'
 import {
@@ -199,8 +199,11 @@ export interface MeasureOptions {
   store: LayerStore
   /** How many of the largest files, directories and wasted versions to keep. */
   topCount?: number
-  /** Sees each platform's final filesystem while it exists, e.g. to look for smells. */
-  onFilesystem?: (platform: PlatformImage, filesystem: OverlayFilesystem) => void
+  /**
+   * A visitor of every visible path of a platform's final filesystem (e.g. to look for smells),
+   * run in the same walk that finds the largest files: the tree is walked once.
+   */
+  visitFiles?: (platform: PlatformImage) => FileVisitor
   /** Called before each layer is read, for progress in the log. */
   onLayer?: (platform: string, index: number, layer: Descriptor) => void
   /** Called as each platform is finished, so that callers keep what was measured before a failure. */
@@ -240,9 +243,8 @@ export async function measureImage(
         files: content.files
       })
     }
-    options.onFilesystem?.(platform, filesystem)
     const size = layers.reduce((sum, layer) => sum + layer.size, 0)
-    const largest = filesystem.largest(options.topCount ?? 10)
+    const largest = filesystem.largest(options.topCount ?? 10, options.visitFiles?.(platform))
     const measurement: PlatformMeasurement = {
       platform: platform.platform,
       digest: platform.manifest.digest,

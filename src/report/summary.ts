@@ -1,6 +1,6 @@
 import type { LimitUnit } from '../config/budget-file.js'
 import { formatSize } from '../config/size.js'
-import type { BudgetResult, Status } from '../budget/evaluate.js'
+import type { Status } from '../budget/evaluate.js'
 import type { Report } from './report.js'
 import { changeTable, deltaTable, sizeChart, vulnerabilityChangeTable } from './compare.js'
 import { markdownTable, textTable, type Table } from './table.js'
@@ -27,10 +27,6 @@ export function formatLimit(unit: LimitUnit, value: number): string {
   if (unit === 'count') return String(value)
   if (unit === 'ratio') return `${(value * 100).toFixed(1)}%`
   return formatSize(value)
-}
-
-function formatBudgetValue(result: BudgetResult, value: number): string {
-  return formatLimit(result.unit, value)
 }
 
 export interface PlatformTables {
@@ -80,8 +76,8 @@ export function summaryTables(report: Report, marks: Record<Status, string>): Su
               .join(' ')
               .replace(/^(\S+) (.+)$/, '$1 ($2)'),
             result.platform,
-            formatBudgetValue(result, result.limit),
-            formatBudgetValue(result, result.actual),
+            formatLimit(result.unit, result.limit),
+            formatLimit(result.unit, result.actual),
             marks[result.status]
           ])
         }
