@@ -8,7 +8,7 @@
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs'
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
-import { createInterface } from 'node:readline'
+import { StringDecoder } from 'node:string_decoder'
 import { once } from 'node:events'
 import type { SecretFinding } from '../analysis/secret-files.js'
 import type { EntryKind } from './filesystem.js'
@@ -114,20 +114,34 @@ export class LayerStore {
     }
   }
 
-  /** Replays a stored layer's entries in their tar order. */
+  /**
+   * Replays a stored layer's entries in their tar order. Lines are cut out of the stream's chunks
+   * directly: this is what a re-analysis spends its time on, and readline costs twice as much.
+   */
   async replay(digest: string, visit: EntryVisitor): Promise<void> {
-    const lines = createInterface({ input: createReadStream(this.files(digest).entries, { highWaterMark: 1 << 20 }), crlfDelay: Infinity })
-    for await (const line of lines) {
-      const first = line.indexOf('\t')
-      const second = line.indexOf('\t', first + 1)
-      const third = line.indexOf('\t', second + 1)
-      visit(
-        unescapeName(line.slice(second + 1, third)),
-        Number(line.slice(0, first)) as EntryKind,
-        Number(line.slice(first + 1, second)),
-        unescapeName(line.slice(third + 1))
-      )
+    const decoder = new StringDecoder('utf8')
+    let rest = ''
+    const replayLines = (text: string): string => {
+      let start = 0
+      for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
+        const first = text.indexOf('\t', start)
+        const second = text.indexOf('\t', first + 1)
+        const third = text.indexOf('\t', second + 1)
+        visit(
+          unescapeName(text.slice(second + 1, third)),
+          Number(text.slice(start, first)) as EntryKind,
+          Number(text.slice(first + 1, second)),
+          unescapeName(text.slice(third + 1, end))
+        )
+        start = end + 1
+      }
+      return text.slice(start)
     }
+    for await (const chunk of createReadStream(this.files(digest).entries, { highWaterMark: 1 << 20 })) {
+      rest = replayLines(rest + decoder.write(chunk as Buffer))
+    }
+    // Files are renamed into place only once complete, ending with a newline: anything left is damage.
+    if (rest + decoder.end() !== '') throw new Error(`the stored entries of layer ${digest} are cut short`)
   }
 
   /** Removes what this run did not use, so that a kept folder does not grow without end. */
