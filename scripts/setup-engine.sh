@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
-# Installs and starts a Docker engine with buildx and BuildKit on Debian 12 (bookworm), as root, using
-# Debian packages only: Debian 13's docker.io, docker-cli and docker-buildx run on Debian 12's containerd,
-# runc and tini. Also prepares what the tests build from, since no image can be pulled: busybox-static
-# for amd64 and arm64, qemu for arm64 RUN steps, and a local registry on 127.0.0.1:5000.
+# Installs and starts the Docker engine GitHub's runners have (Docker 28, buildx >= 0.21 so that the
+# GitHub Actions cache works) on Debian 12 (bookworm), as root, from Debian packages only: docker.io,
+# docker-cli, docker-buildx, containerd and tini-static from Debian's newer suites (forky, then sid),
+# on Debian 12's own runc. Versions are pinned; when a suite has moved on, the newest version whose
+# glibc need this machine meets is taken instead. Also prepares what the tests build from, since no
+# image can be pulled: busybox-static for amd64 and arm64, qemu for arm64 RUN steps, a local registry
+# on 127.0.0.1:5000, and a second dockerd on its own socket (a builder on another endpoint).
 # Every step checks first and does nothing when its work is already done.
 set -euo pipefail
 
 ASSETS=${IMAGE_BUDGET_ASSETS:-/opt/image-budget}
 REGISTRY_ADDR=127.0.0.1:5000
+REMOTE_ROOT=${IMAGE_BUDGET_REMOTE_ENGINE:-/var/lib/image-budget/remote-engine}
+# The engine the action is tested on, as upstream versions (Debian's revision may differ).
+declare -A PINNED=([docker.io]=28.5.2 [docker-cli]=28.5.2 [docker-buildx]=0.29.1 [containerd]=2.1.9 [tini-static]=0.19.0)
+ENGINE_PACKAGES=(docker.io docker-cli docker-buildx containerd tini-static)
+MIN_DOCKER=28.0.0
+MIN_BUILDX=0.21.0
 log() { printf '[setup-engine] %s\n' "$*" >&2; }
 
 if [ "$(id -u)" != 0 ]; then
@@ -25,8 +34,13 @@ apt_update_once() {
   fi
 }
 
+# version_ge A B: A >= B in Debian's ordering.
+version_ge() { dpkg --compare-versions "$1" ge "$2"; }
+installed_version() { dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null | awk '/install ok installed/ {print $4}'; }
+upstream() { local v=${1#*:}; v=${v%%+*}; echo "${v%%-*}"; }
+
 missing_packages=()
-for pkg in containerd runc tini iptables qemu-user-static binfmt-support busybox-static docker-registry zstd curl procps ca-certificates; do
+for pkg in runc iptables qemu-user-static binfmt-support busybox-static docker-registry zstd curl procps ca-certificates git; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing_packages+=("$pkg")
 done
 if [ ${#missing_packages[@]} -gt 0 ]; then
@@ -35,28 +49,76 @@ if [ ${#missing_packages[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing_packages[@]}" >/dev/null
 fi
 
-# A separate apt state for trixie, so the machine's own sources are never changed.
-trixie_apt() {
-  local state=/var/lib/image-budget/apt-trixie
-  mkdir -p "$state/lists/partial" "$state/cache/archives/partial"
-  [ -f "$state/sources.list" ] || echo "deb http://deb.debian.org/debian trixie main" >"$state/sources.list"
-  apt-get -o Dir::Etc::SourceList="$state/sources.list" -o Dir::Etc::SourceParts=/dev/null \
-    -o Dir::State::Lists="$state/lists" -o Dir::Cache="$state/cache" -o APT::Architecture=amd64 "$@"
+# A separate apt state for the newer suites, so the machine's own sources and lists stay Debian 12's.
+NEWER_STATE=/var/lib/image-budget/apt-newer
+newer_apt() {
+  mkdir -p "$NEWER_STATE/lists/partial" "$NEWER_STATE/cache/archives/partial"
+  if [ ! -f "$NEWER_STATE/sources.list" ]; then
+    printf 'deb http://deb.debian.org/debian forky main\ndeb http://deb.debian.org/debian sid main\n' >"$NEWER_STATE/sources.list"
+  fi
+  local tool=$1
+  shift
+  "$tool" -o Dir::Etc::SourceList="$NEWER_STATE/sources.list" -o Dir::Etc::SourceParts=/dev/null \
+    -o Dir::State::Lists="$NEWER_STATE/lists" -o Dir::Cache="$NEWER_STATE/cache" -o APT::Architecture=amd64 "$@"
 }
 
-needs_docker=
-dpkg-query -W -f='${Status}' docker.io 2>/dev/null | grep -q 'install ok installed' || needs_docker=1
-dpkg-query -W -f='${Status}' docker-buildx 2>/dev/null | grep -q 'install ok installed' || needs_docker=1
-if [ -n "$needs_docker" ]; then
-  log "installing docker.io, docker-cli and docker-buildx from Debian 13"
-  trixie_apt update -qq
+glibc_here=$(dpkg-query -W -f='${Version}' libc6 | sed 's/-.*//')
+# The libc6 version a candidate asks for, or 0 when it names none.
+glibc_needed() {
+  newer_apt apt-cache show "$1=$2" 2>/dev/null | awk '/^Depends:/ {print; exit}' |
+    sed -n 's/.*libc6 (>= \([0-9.]*\)).*/\1/p' | grep . || echo 0
+}
+# The version to install: the pinned one if a suite still has it, else the newest whose glibc need is met.
+choose_version() {
+  local pkg=$1 pinned=$2 versions v
+  versions=$(newer_apt apt-cache madison "$pkg" | awk -F'|' '{gsub(/ /,"",$2); print $2}' | sort -u | sort -r -V)
+  [ -n "$versions" ] || { echo "no version of $pkg in Debian's forky or sid suites" >&2; return 1; }
+  for v in $versions; do
+    if [ "$(upstream "$v")" = "$pinned" ] && version_ge "$glibc_here" "$(glibc_needed "$pkg" "$v")"; then echo "$v"; return; fi
+  done
+  for v in $versions; do
+    if version_ge "$glibc_here" "$(glibc_needed "$pkg" "$v")"; then
+      log "$pkg $pinned is gone from the newer suites; taking $v"
+      echo "$v"
+      return
+    fi
+  done
+  echo "no version of $pkg runs on glibc $glibc_here" >&2
+  return 1
+}
+
+engine_current() {
+  local docker buildx
+  docker=$(installed_version docker.io)
+  buildx=$(installed_version docker-buildx)
+  [ -n "$docker" ] && [ -n "$buildx" ] && [ -n "$(installed_version docker-cli)" ] &&
+    version_ge "$(upstream "$docker")" "$MIN_DOCKER" && version_ge "$(upstream "$buildx")" "$MIN_BUILDX"
+}
+
+if ! engine_current; then
+  if [ -n "$(installed_version docker.io)" ]; then
+    log "replacing the installed engine (docker.io $(installed_version docker.io), docker-buildx $(installed_version docker-buildx)): the action is tested on Docker >= $MIN_DOCKER with buildx >= $MIN_BUILDX"
+    pkill -x dockerd 2>/dev/null || true
+    pkill -x containerd 2>/dev/null || true
+    sleep 1
+  fi
+  log "installing ${ENGINE_PACKAGES[*]} from Debian's newer suites"
+  newer_apt apt-get update -qq
   work=$(mktemp -d)
-  (cd "$work" && trixie_apt download docker.io docker-cli docker-buildx >/dev/null)
-  dpkg -i --force-depends "$work"/*.deb >/dev/null 2>&1 || dpkg -i --force-depends "$work"/*.deb
+  specs=()
+  for pkg in "${ENGINE_PACKAGES[@]}"; do specs+=("$pkg=$(choose_version "$pkg" "${PINNED[$pkg]}")"); done
+  log "versions: ${specs[*]}"
+  (cd "$work" && newer_apt apt-get download "${specs[@]}" >/dev/null)
+  # Debian 12's tini conflicts with tini-static; docker.io 26 and docker-cli 28 cannot be mixed.
+  dpkg -r tini >/dev/null 2>&1 || true
+  dpkg -i "$work"/*.deb >/dev/null 2>&1 || true
+  apt_update_once
+  apt-get install -f -y -qq --no-install-recommends >/dev/null
   rm -rf "$work"
+  engine_current || { echo "the engine did not install: docker.io $(installed_version docker.io), docker-buildx $(installed_version docker-buildx)" >&2; exit 1; }
 fi
 
-# Docker's own client may sit earlier on PATH; the Debian one is what the engine ships with.
+# Debian's client sits at /usr/bin/docker; another one may be earlier on PATH.
 DOCKER=/usr/bin/docker
 [ -x "$DOCKER" ] || DOCKER=docker
 
@@ -71,12 +133,16 @@ if ! "$DOCKER" info >/dev/null 2>&1; then
     nohup containerd >/var/log/containerd.log 2>&1 &
     for _ in $(seq 1 50); do [ -S /run/containerd/containerd.sock ] && break; sleep 0.2; done
   fi
-  if ! pgrep -x dockerd >/dev/null; then
+  if ! pgrep -f 'dockerd --containerd=/run/containerd/containerd.sock' >/dev/null; then
     log "starting dockerd"
     nohup dockerd --containerd=/run/containerd/containerd.sock >/var/log/dockerd.log 2>&1 &
   fi
   for _ in $(seq 1 150); do "$DOCKER" info >/dev/null 2>&1 && break; sleep 0.2; done
   "$DOCKER" info >/dev/null 2>&1 || { tail -n 30 /var/log/dockerd.log >&2; echo "dockerd did not start" >&2; exit 1; }
+fi
+running=$("$DOCKER" version --format '{{.Server.Version}}' 2>/dev/null || echo unknown)
+if ! version_ge "$running" "$MIN_DOCKER"; then
+  log "the running engine is Docker $running, older than $MIN_DOCKER: tests that need the newer engine will fail under CI"
 fi
 
 # arm64 RUN steps go through qemu.
@@ -119,5 +185,39 @@ CFG
   for _ in $(seq 1 50); do curl -fsS "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1 && break; sleep 0.2; done
 fi
 
+# A second engine on its own socket, with its own containerd and a bridge without network: the way
+# users reach a remote builder (DOCKER_HOST or a docker context).
+remote_sock=$REMOTE_ROOT/run/docker.sock
+if ! DOCKER_HOST=unix://$remote_sock "$DOCKER" info >/dev/null 2>&1; then
+  log "starting the second engine on $remote_sock"
+  mkdir -p "$REMOTE_ROOT"/{run,exec,data,containerd/root,containerd/state}
+  cat >"$REMOTE_ROOT/containerd.toml" <<CFG
+version = 3
+root = "$REMOTE_ROOT/containerd/root"
+state = "$REMOTE_ROOT/containerd/state"
+[grpc]
+  address = "$REMOTE_ROOT/run/containerd.sock"
+CFG
+  pgrep -f "containerd --config $REMOTE_ROOT/containerd.toml" >/dev/null ||
+    nohup containerd --config "$REMOTE_ROOT/containerd.toml" >/var/log/image-budget-remote-containerd.log 2>&1 &
+  for _ in $(seq 1 50); do [ -S "$REMOTE_ROOT/run/containerd.sock" ] && break; sleep 0.2; done
+  if ! ip link show ibremote0 >/dev/null 2>&1; then
+    ip link add ibremote0 type bridge
+    ip addr add 10.217.0.1/24 dev ibremote0
+    ip link set ibremote0 up
+  fi
+  echo '{"features":{"containerd-snapshotter":true}}' >"$REMOTE_ROOT/daemon.json"
+  pgrep -f "dockerd --config-file $REMOTE_ROOT/daemon.json" >/dev/null ||
+    nohup dockerd --config-file "$REMOTE_ROOT/daemon.json" --containerd="$REMOTE_ROOT/run/containerd.sock" \
+      --data-root "$REMOTE_ROOT/data" --exec-root "$REMOTE_ROOT/exec" --pidfile "$REMOTE_ROOT/run/docker.pid" \
+      -H "unix://$remote_sock" --bridge=ibremote0 --iptables=false >/var/log/image-budget-remote-dockerd.log 2>&1 &
+  for _ in $(seq 1 150); do DOCKER_HOST=unix://$remote_sock "$DOCKER" info >/dev/null 2>&1 && break; sleep 0.2; done
+  DOCKER_HOST=unix://$remote_sock "$DOCKER" info >/dev/null 2>&1 ||
+    { tail -n 30 /var/log/image-budget-remote-dockerd.log >&2; echo "the second dockerd did not start" >&2; exit 1; }
+fi
+"$DOCKER" context inspect image-budget-remote >/dev/null 2>&1 ||
+  "$DOCKER" context create image-budget-remote --docker "host=unix://$remote_sock" >/dev/null
+
+"$DOCKER" version --format 'engine: Docker {{.Server.Version}}' >&2
 "$DOCKER" buildx version >&2
 log "engine ready"
