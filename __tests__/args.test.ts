@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { cacheScope, cacheSpecs, getArgs, hasActionsCache, parseDriver } from '../src/build/args.js'
+import { attestationAttributes, cacheScope, cacheSpecs, exporterType, getArgs, hasActionsCache, parseDriver, secretEnvSpec } from '../src/build/args.js'
+import { InputError } from '../src/config/errors.js'
 import { getInputs } from '../src/config/inputs.js'
 
 const inputsOf = (values: Record<string, string>) => getInputs(name => values[name] ?? '')
@@ -43,9 +44,69 @@ describe('getArgs', () => {
 
   it('makes push and load one exporter on the docker driver, where two would race for the image name', () => {
     const inputs = inputsOf({ push: 'true', load: 'true', tags: 'r/a:1' })
-    expect(getArgs(inputs, noCache, paths, 'docker')).toEqual([...HEAD, '--tag', 'r/a:1', '--output', 'type=image,push=true', ...TAIL, '.'])
-    expect(getArgs(inputs, noCache, paths, 'docker-container')).toEqual([...HEAD, '--tag', 'r/a:1', '--push', '--load', ...TAIL, '.'])
-    expect(getArgs(inputsOf({ push: 'true', tags: 'r/a:1' }), noCache, paths, 'docker')).toEqual([...HEAD, '--tag', 'r/a:1', '--push', ...TAIL, '.'])
+    expect(getArgs(inputs, noCache, paths, { driver: 'docker' })).toEqual([...HEAD, '--tag', 'r/a:1', '--output', 'type=image,push=true', ...TAIL, '.'])
+    expect(getArgs(inputs, noCache, paths, { driver: 'docker-container' })).toEqual([...HEAD, '--tag', 'r/a:1', '--push', '--load', ...TAIL, '.'])
+    expect(getArgs(inputsOf({ push: 'true', tags: 'r/a:1' }), noCache, paths, { driver: 'docker' })).toEqual([...HEAD, '--tag', 'r/a:1', '--push', ...TAIL, '.'])
+  })
+
+  // Every input of docker/build-push-action v7, flag for flag as it passes them.
+  it.each<[string, Record<string, string>, string[]]>([
+    ['add-hosts, comma or newline separated', { 'add-hosts': 'db:10.0.0.2,cache:10.0.0.3' }, ['--add-host', 'db:10.0.0.2', '--add-host', 'cache:10.0.0.3']],
+    ['allow', { allow: 'network.host\nsecurity.insecure' }, ['--allow', 'network.host', '--allow', 'security.insecure']],
+    ['annotations keep their commas', { annotations: 'index:org.opencontainers.image.title=a,b' }, ['--annotation', 'index:org.opencontainers.image.title=a,b']],
+    ['build-contexts', { 'build-contexts': 'alpine=docker-image://alpine:3.20\nsrc=../src' }, ['--build-context', 'alpine=docker-image://alpine:3.20', '--build-context', 'src=../src']],
+    ['secret-envs as env secrets', { 'secret-envs': 'npm=NPM_TOKEN,gh=GH_TOKEN' }, ['--secret', 'id=npm,env=NPM_TOKEN', '--secret', 'id=gh,env=GH_TOKEN']],
+    ['ssh', { ssh: 'default' }, ['--ssh', 'default']],
+    ['cgroup-parent, network, shm-size and ulimit', { 'cgroup-parent': 'ci', network: 'host', 'shm-size': '2g', ulimit: 'nofile=1024:1024' }, ['--cgroup-parent', 'ci', '--network', 'host', '--shm-size', '2g', '--ulimit', 'nofile=1024:1024']],
+    ['no-cache-filters', { 'no-cache-filters': 'build,test' }, ['--no-cache-filter', 'build', '--no-cache-filter', 'test']],
+    ['provenance false disables it', { provenance: 'false' }, ['--attest', 'type=provenance,disabled=true']],
+    ['provenance mode=max', { provenance: 'mode=max' }, ['--attest', 'type=provenance,mode=max']],
+    ['sbom true', { sbom: 'true' }, ['--attest', 'type=sbom,disabled=false']],
+    ['attests other than provenance and sbom, as given', { attests: 'type=sbom,generator=image\ntype=custom,x=y' }, ['--attest', 'type=sbom,generator=image', '--attest', 'type=custom,x=y']],
+    ['the sbom input wins over an sbom in attests', { sbom: 'false', attests: 'type=sbom,generator=image' }, ['--attest', 'type=sbom,disabled=true']],
+    ['user outputs, before the measured layout', { outputs: 'type=local,dest=out\ntype=tar,dest=out.tar' }, ['--output', 'type=local,dest=out', '--output', 'type=tar,dest=out.tar']]
+  ])('%s', (_title, values, flags) => {
+    const args = getArgs(inputsOf(values), noCache, paths)
+    expect(args.slice(HEAD.length, -TAIL.length - 1)).toEqual(flags)
+    expect(args.slice(-TAIL.length - 1)).toEqual([...TAIL, '.'])
+  })
+
+  it('defaults provenance as docker/build-push-action does on GitHub: max for public repositories, min for private, none with load', () => {
+    const run = { url: 'https://github.com/acme/shop/actions/runs/7/attempts/1', privateRepository: false }
+    const provenance = (values: Record<string, string>, setting: Parameters<typeof getArgs>[3]) =>
+      getArgs(inputsOf(values), noCache, paths, setting).filter((_arg, i, all) => all[i - 1] === '--attest')
+    expect(provenance({}, { run })).toEqual([`type=provenance,mode=max,builder-id=${run.url}`])
+    expect(provenance({}, { run: { ...run, privateRepository: true } })).toEqual([`type=provenance,mode=min,inline-only=true,builder-id=${run.url}`])
+    expect(provenance({ load: 'true' }, { run })).toEqual([])
+    expect(provenance({ outputs: 'type=docker' }, { run })).toEqual([])
+    expect(provenance({}, { run, noDefaultAttestations: true })).toEqual([])
+    expect(provenance({}, {})).toEqual([])
+    expect(provenance({ attests: 'type=provenance,mode=min' }, { run })).toEqual([`type=provenance,mode=min,builder-id=${run.url}`])
+  })
+
+  it('with call, evaluates the build and exports nothing', () => {
+    expect(getArgs(inputsOf({ call: 'check,format=json', tags: 'r/a:1', push: 'true' }), noCache, paths)).toEqual([
+      ...HEAD,
+      '--tag',
+      'r/a:1',
+      '--call',
+      'check,format=json',
+      '.'
+    ])
+  })
+
+  it('reads attestation booleans and exporter types as buildx does', () => {
+    expect(attestationAttributes('type=provenance,true')).toBe('type=provenance,disabled=false')
+    expect(attestationAttributes('type=provenance, 0')).toBe('type=provenance,disabled=true')
+    expect(exporterType('type=registry,ref=r/a')).toBe('registry')
+    expect(exporterType('./out')).toBe('local')
+    expect(exporterType('-')).toBe('tar')
+  })
+
+  it('names secret-envs and the value when one is not id=ENV_VAR', () => {
+    expect(secretEnvSpec('npm=NPM_TOKEN')).toBe('id=npm,env=NPM_TOKEN')
+    expect(() => secretEnvSpec('NPM_TOKEN')).toThrow(InputError)
+    expect(() => secretEnvSpec('NPM_TOKEN')).toThrow('Input "secret-envs": "NPM_TOKEN" is not of the form id=ENV_VAR')
   })
 
   it('reads the driver from buildx inspect', () => {

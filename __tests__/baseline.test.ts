@@ -112,7 +112,10 @@ describe('baseline: auto, through the Actions cache (cache service v2, local ser
     branch: 'main',
     defaultBranch: 'main',
     runUrl: 'r',
+    runAttemptUrl: 'r/attempts/1',
+    serverUrl: 'https://github.com',
     apiUrl: '',
+    privateRepository: false,
     ...extra
   })
   // The folder's path stays the same between runs, as RUNNER_TEMP does on a runner.

@@ -51,4 +51,14 @@ describe('parseList', () => {
   it('drops blank lines and comments', () => {
     expect(parseList('a\n\n# note\n b \n')).toEqual(['a', 'b'])
   })
+
+  it('keeps a quoted item whole, commas and newlines included, as build-push-action reads CSV', () => {
+    expect(parseList('"a,b",c')).toEqual(['a,b', 'c'])
+    expect(parseList('"KEY=line one\nline ""two"""\nOTHER=x', { ignoreComma: true })).toEqual(['KEY=line one\nline "two"', 'OTHER=x'])
+    expect(parseList('a\r\nb')).toEqual(['a', 'b'])
+  })
+
+  it('names the input when a quote is not closed', () => {
+    expect(() => parseList('"KEY=value', { name: 'secrets' })).toThrow('Input "secrets": a double quote is not closed')
+  })
 })

@@ -41,7 +41,10 @@ const pullRequest = (number = 7): GitHubContext => ({
   defaultBranch: 'main',
   pullRequest: { number, baseRef: 'main', headSha: HEAD, fromFork: false },
   runUrl: RUN,
-  apiUrl: ''
+  runAttemptUrl: `${RUN}/attempts/1`,
+  serverUrl: 'https://github.com',
+  apiUrl: '',
+  privateRepository: false
 })
 
 const inputsOf = (values: Record<string, string>) => getInputs(name => values[name] ?? '')

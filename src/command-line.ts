@@ -12,6 +12,16 @@ export const ExitCode = { Ok: 0, BudgetFailed: 1, Error: 2 } as const
 
 const BOOLEAN_INPUTS: readonly InputName[] = [Input.Push, Input.Load, Input.NoCache, Input.Pull, Input.IgnoreUnfixed]
 const MULTIPLE_INPUTS: readonly InputName[] = [
+  Input.AddHosts,
+  Input.Allow,
+  Input.Annotations,
+  Input.Attests,
+  Input.BuildContexts,
+  Input.NoCacheFilters,
+  Input.Outputs,
+  Input.SecretEnvs,
+  Input.Ssh,
+  Input.Ulimit,
   Input.Platforms,
   Input.BuildArgs,
   Input.Secrets,

@@ -1,6 +1,22 @@
 // Names that appear in action.yml, the CLI, the budget file and the report are declared once, here.
 
 export const Input = {
+  AddHosts: 'add-hosts',
+  Allow: 'allow',
+  Annotations: 'annotations',
+  Attests: 'attests',
+  BuildContexts: 'build-contexts',
+  Call: 'call',
+  CgroupParent: 'cgroup-parent',
+  Network: 'network',
+  NoCacheFilters: 'no-cache-filters',
+  Outputs: 'outputs',
+  Provenance: 'provenance',
+  Sbom: 'sbom',
+  SecretEnvs: 'secret-envs',
+  ShmSize: 'shm-size',
+  Ssh: 'ssh',
+  Ulimit: 'ulimit',
   Context: 'context',
   File: 'file',
   Target: 'target',
@@ -79,3 +95,5 @@ export const DEFAULT_BUDGET_FILE = '.github/image-budget.yml'
 export const REPORT_SCHEMA_VERSION = 1
 /** The first buildx release that speaks the GitHub Actions cache service v2. */
 export const MIN_BUILDX_FOR_GHA_CACHE = '0.21.0'
+/** The first BuildKit release that speaks the GitHub Actions cache service v2. */
+export const MIN_BUILDKIT_FOR_GHA_CACHE = '0.20.0'

@@ -29,6 +29,7 @@ import { applyBaseline, loadBaseline, saveBaseline } from './baseline/step.js'
 import { octokitApi, type GitHubApi } from './github/api.js'
 import { readGitHubContext, type GitHubContext } from './github/context.js'
 import { publish } from './github/publish.js'
+import { preflight } from './preflight.js'
 import { commentMarker, fitComment } from './github/comment.js'
 
 /** The side effects of a run besides the host: programs, clock, environment and places on disk. */
@@ -51,7 +52,7 @@ export interface Deps {
   /** Where Trivy releases are downloaded from (tests serve them locally). */
   trivyReleases?: string
   /** The run on GitHub, and the API to comment and set statuses with (absent for the CLI). */
-  github?: { context: GitHubContext; api?: GitHubApi }
+  github?: { context: GitHubContext; api?: GitHubApi; token?: string }
 }
 
 export interface Outcome {
@@ -63,6 +64,9 @@ export interface Outcome {
 
 /** The version written into SARIF files. */
 export const ACTION_VERSION = '1.0.0'
+
+/** Ends a run whose build was a `call` (checks, outline): there is no image to measure. */
+class CallOnly extends Error {}
 
 export class BudgetExceededError extends Error {
   constructor(readonly outcome: Outcome) {
@@ -79,6 +83,7 @@ function describeBudget(result: BudgetResult): string {
 function budgetFailureMessage(report: Report): string {
   const broken = report.budgets.filter(result => result.status !== 'pass').map(describeBudget)
   const smells = report.smells.map(smell => `${smell.rule}: ${smell.message}`)
+  if (report.call) return `Dockerfile checks failed: ${report.call.checks.map(check => `${check.rule}${check.line ? ` (line ${check.line})` : ''}`).join('; ')}`
   return `Image budget exceeded: ${[...broken, ...smells].join('; ')}`
 }
 
@@ -178,15 +183,29 @@ function setOutputs(host: Host, report: Report, reportPath: string, build: Build
   const metadata = build?.metadata ?? {}
   const metadataDigest = metadata['containerimage.digest']
   const metadataConfig = metadata['containerimage.config.digest']
-  const digest = typeof metadataDigest === 'string' ? metadataDigest : (report.digest ?? '')
-  const imageId = typeof metadataConfig === 'string' ? metadataConfig : (ids.engineImageId ?? ids.configDigest ?? digest)
+  // What was pushed, as the registry knows the tag; otherwise buildx's own word, as build-push-action gives it.
+  const digest = build?.pushedDigest ?? (typeof metadataDigest === 'string' ? metadataDigest : (report.digest ?? ''))
+  const imageId = build?.imageId ?? (typeof metadataConfig === 'string' ? metadataConfig : (ids.engineImageId ?? ids.configDigest ?? digest))
   host.setOutput(Output.Verdict, report.verdict)
   host.setOutput(Output.Report, reportPath)
   host.setOutput(Output.Size, largest ? String(largest.size) : '')
   host.setOutput(Output.CompressedSize, largest ? String(largest.compressedSize) : '')
-  host.setOutput(Output.Digest, digest)
-  host.setOutput(Output.ImageId, imageId)
-  host.setOutput(Output.Metadata, build ? JSON.stringify(build.metadata) : '')
+  host.setOutput(Output.Digest, build?.call ? '' : digest)
+  host.setOutput(Output.ImageId, build?.call ? '' : imageId)
+  host.setOutput(Output.Metadata, build && !build.call ? JSON.stringify(build.metadata) : '')
+}
+
+/** `call: check` findings as annotations on the Dockerfile's lines, and as the run's verdict. */
+function reportChecks(host: Host, report: Report, build: BuildResult, dockerfile: Dockerfile | undefined): void {
+  const call = build.call!
+  const checks = call.checks ?? []
+  report.call = { method: call.method, checks }
+  for (const check of checks) {
+    const where = dockerfile && check.line ? { file: dockerfile.path, startLine: check.line } : {}
+    host.warning(`${check.detail || check.description} (${check.url})`, { title: `image-budget: check ${check.rule}`, ...where })
+  }
+  if (call.method !== 'check') host.info(call.output)
+  report.verdict = checks.length > 0 ? 'fail' : 'pass'
 }
 
 /**
@@ -224,6 +243,7 @@ export async function execute(inputs: Inputs, host: Host, deps: Deps): Promise<O
     })
     report.name = config.name
     if (config.budgetFile) host.info(`Budgets from ${config.budgetFile}`)
+    await preflight(inputs, deps.cwd)
 
     let source: BlobSource
     let dockerfile: Dockerfile | undefined
@@ -235,10 +255,20 @@ export async function execute(inputs: Inputs, host: Host, deps: Deps): Promise<O
       ids.engineImageId = opened.imageId
     } else {
       dockerfile = await readDockerfile(inputs, deps.cwd)
-      build = await host.group(`Build ${config.name}`, () => runBuild(config, { ...deps, host, workDir }))
-      report.build = { seconds: build.seconds, steps: build.steps, cachedSteps: build.cachedSteps }
-      source = new OciDirectorySource(build.ociDir)
+      const github = deps.github
+      const run = github
+        ? { runAttemptUrl: github.context.runAttemptUrl, privateRepository: github.context.privateRepository, serverUrl: github.context.serverUrl, token: github.token ?? '' }
+        : undefined
+      const built = await host.group(`Build ${config.name}`, () => runBuild(config, { ...deps, host, workDir, run }))
+      build = built
+      report.build = { seconds: built.seconds, steps: built.steps, cachedSteps: built.cachedSteps }
+      if (built.ociDir === undefined) {
+        reportChecks(host, report, built, dockerfile)
+        throw new CallOnly()
+      }
+      source = new OciDirectorySource(built.ociDir)
     }
+    const ociDir = build?.ociDir
 
     const image = await host.group(`Measure ${config.name}`, async () => {
       const resolved = await resolveImage(source)
@@ -271,7 +301,7 @@ export async function execute(inputs: Inputs, host: Host, deps: Deps): Promise<O
         report,
         platforms: image.platforms,
         targetFor: async (platform, dir) => {
-          if (build) return { kind: 'layout', dir: await platformLayout(build.ociDir, platform.manifest, dir), platform: platform.platform }
+          if (ociDir) return { kind: 'layout', dir: await platformLayout(ociDir, platform.manifest, dir), platform: platform.platform }
           if (archive) return { kind: 'archive', file: archive, platform: platform.platform }
           return { kind: 'registry', reference: inputs.image, platform: platform.platform }
         },
@@ -288,9 +318,11 @@ export async function execute(inputs: Inputs, host: Host, deps: Deps): Promise<O
     report.verdict = verdictOf(report.budgets, report.smells)
     annotate(host, report, dockerfile)
   } catch (error) {
-    failure = error
-    report.verdict = 'fail'
-    report.error = (error as Error).message
+    if (!(error instanceof CallOnly)) {
+      failure = error
+      report.verdict = 'fail'
+      report.error = (error as Error).message
+    }
   }
 
   await mkdir(path.dirname(reportPath), { recursive: true })
@@ -303,7 +335,7 @@ export async function execute(inputs: Inputs, host: Host, deps: Deps): Promise<O
   const sizeDelta = largestPlatform(report)?.delta?.size
   host.setOutput(Output.SizeDelta, sizeDelta === undefined || sizeDelta === null ? '' : String(sizeDelta))
   await host.present(markdownSummary(report, { chart: true }), textSummary(report))
-  if (failure === undefined) await saveBaseline(inputs, report.name, reportPath, baselineDeps)
+  if (failure === undefined && !build?.call) await saveBaseline(inputs, report.name, reportPath, baselineDeps)
   await publish(report, inputs, deps.github?.context, deps.github?.api, host)
   await rm(workDir, { recursive: true, force: true })
   if (failure !== undefined) throw failure
@@ -319,7 +351,7 @@ export async function run(): Promise<void> {
     if (context) {
       const token = inputs['github-token'] || deps.env.GITHUB_TOKEN || ''
       if (token) core.setSecret(token)
-      deps.github = { context, ...(token ? { api: octokitApi(token, context.owner, context.repo, context.apiUrl) } : {}) }
+      deps.github = { context, ...(token ? { token, api: octokitApi(token, context.owner, context.repo, context.apiUrl) } : {}) }
     }
     if (actionsCacheAvailable()) {
       const scope = cacheScope(imageName(inputs, deps.cwd))

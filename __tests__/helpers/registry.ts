@@ -1,7 +1,8 @@
-// A second reading of a pushed image, independent of src/: the registry's HTTP API for manifests
-// and blob sizes, and GNU tar for the bytes of regular files in each layer.
+// A second reading of an image, independent of src/: the registry's HTTP API, or an OCI layout
+// extracted by GNU tar, for manifests and blob sizes, and GNU tar for the bytes of regular files in
+// each layer.
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 
@@ -17,6 +18,12 @@ export interface RegistryPlatform {
   digest: string
   layerBlobSizes: number[]
   layerFileBytes: number[]
+}
+
+export interface ReadImage {
+  /** The digest of what the reference or layout names: an index, or a manifest. */
+  indexDigest: string
+  platforms: RegistryPlatform[]
 }
 
 function split(reference: string): { host: string; repository: string; tag: string } {
@@ -42,30 +49,94 @@ export function tarFileBytes(blobFile: string): number {
   return total
 }
 
-export async function readPushedImage(reference: string): Promise<{ indexDigest: string; platforms: RegistryPlatform[] }> {
-  const { host, repository, tag } = split(reference)
-  const base = `http://${host}/v2/${repository}`
-  const head = await fetch(`${base}/manifests/${tag}`, { headers: { Accept: ACCEPT } })
-  const indexDigest = head.headers.get('docker-content-digest') ?? ''
-  const index = (await head.json()) as { manifests: any[] }
-  const scratch = mkdtempSync(path.join(os.tmpdir(), 'image-budget-blobs-'))
+interface ImageReader {
+  json(digest: string): Promise<any>
+  /** A file holding the blob, for GNU tar. */
+  blobFile(digest: string): Promise<string>
+}
+
+const isAttestation = (entry: any): boolean =>
+  entry.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest' ||
+  entry.artifactType === 'application/vnd.docker.attestation.manifest.v1+json' ||
+  (entry.platform?.os === 'unknown' && entry.platform?.architecture === 'unknown')
+
+/** Walks indexes down to the platform manifests (attestations left out) and reads each layer. */
+async function readPlatforms(root: any, rootDigest: string, reader: ImageReader): Promise<RegistryPlatform[]> {
   const platforms: RegistryPlatform[] = []
-  for (const entry of index.manifests) {
-    if (entry.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest') continue
-    const manifest = await getJson(`${base}/manifests/${entry.digest}`)
-    const layerFileBytes: number[] = []
-    for (const layer of manifest.layers) {
-      const blob = Buffer.from(await (await fetch(`${base}/blobs/${layer.digest}`)).arrayBuffer())
-      const file = path.join(scratch, layer.digest.replace(':', '-'))
-      writeFileSync(file, blob)
-      layerFileBytes.push(tarFileBytes(file))
+  const visit = async (document: any, digest: string, platform?: any): Promise<void> => {
+    if (Array.isArray(document.manifests)) {
+      for (const entry of document.manifests) {
+        if (!isAttestation(entry)) await visit(await reader.json(entry.digest), entry.digest, entry.platform)
+      }
+      return
     }
+    const config = platform ?? (await reader.json(document.config.digest))
+    const layerFileBytes: number[] = []
+    for (const layer of document.layers) layerFileBytes.push(tarFileBytes(await reader.blobFile(layer.digest)))
     platforms.push({
-      platform: [entry.platform.os, entry.platform.architecture, entry.platform.variant].filter(Boolean).join('/'),
-      digest: entry.digest,
-      layerBlobSizes: manifest.layers.map((layer: { size: number }) => layer.size),
+      platform: [config.os, config.architecture, config.variant].filter(Boolean).join('/'),
+      digest,
+      layerBlobSizes: document.layers.map((layer: { size: number }) => layer.size),
       layerFileBytes
     })
   }
-  return { indexDigest, platforms }
+  await visit(root, rootDigest)
+  return platforms
+}
+
+export async function readPushedImage(reference: string): Promise<ReadImage> {
+  const { host, repository, tag } = split(reference)
+  const base = `http://${host}/v2/${repository}`
+  const head = await fetch(`${base}/manifests/${tag}`, { headers: { Accept: ACCEPT } })
+  if (!head.ok) throw new Error(`${reference}: HTTP ${head.status}`)
+  const indexDigest = head.headers.get('docker-content-digest') ?? ''
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'image-budget-blobs-'))
+  try {
+    const reader: ImageReader = {
+      json: digest => getJson(`${base}/manifests/${digest}`).catch(() => getJson(`${base}/blobs/${digest}`)),
+      blobFile: async digest => {
+        const file = path.join(scratch, digest.replace(':', '-'))
+        writeFileSync(file, Buffer.from(await (await fetch(`${base}/blobs/${digest}`)).arrayBuffer()))
+        return file
+      }
+    }
+    return { indexDigest, platforms: await readPlatforms(await head.json(), indexDigest, reader) }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true })
+  }
+}
+
+/**
+ * Reads an OCI layout tar (`docker image save`, `--output type=oci,dest=x.tar`) extracted by GNU
+ * tar; the blob files' own sizes are checked against the manifests that name them.
+ */
+export async function readOciArchive(archive: string): Promise<ReadImage> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'image-budget-layout-'))
+  try {
+    execFileSync('tar', ['-xf', archive, '-C', dir])
+    const blob = (digest: string): string => path.join(dir, 'blobs', ...digest.split(':'))
+    const reader: ImageReader = {
+      json: async digest => JSON.parse(readFileSync(blob(digest), 'utf8')),
+      blobFile: async digest => blob(digest)
+    }
+    const index = JSON.parse(readFileSync(path.join(dir, 'index.json'), 'utf8'))
+    const platforms = await readPlatforms(index, '', reader)
+    for (const platform of platforms) {
+      const manifest = await reader.json(platform.digest)
+      for (const layer of manifest.layers) {
+        if (statSync(blob(layer.digest)).size !== layer.size) throw new Error(`${archive}: blob ${layer.digest} is not ${layer.size} bytes`)
+      }
+    }
+    return { indexDigest: index.manifests?.length === 1 ? index.manifests[0].digest : '', platforms }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** The registry's digest of a tag, from the Docker-Content-Digest header of a HEAD request. */
+export async function registryDigest(reference: string): Promise<string> {
+  const { host, repository, tag } = split(reference)
+  const response = await fetch(`http://${host}/v2/${repository}/manifests/${tag}`, { method: 'HEAD', headers: { Accept: ACCEPT } })
+  if (!response.ok) throw new Error(`${reference}: HTTP ${response.status}`)
+  return response.headers.get('docker-content-digest') ?? ''
 }

@@ -30,7 +30,7 @@ export function reportCacheKeys(name: string, branch: string, sha: string): { ke
   return { key: `${prefix}${sha}`, prefix }
 }
 
-const looksLikeFile = (value: string): boolean => value.endsWith('.json') || value.startsWith('.') || value.startsWith('/')
+export const looksLikeFile = (value: string): boolean => value.endsWith('.json') || value.startsWith('.') || value.startsWith('/')
 
 /** The baseline the `baseline` input asks for; undefined when there is none (yet). */
 export async function loadBaseline(inputs: Inputs, name: string, deps: BaselineDeps): Promise<Baseline | undefined> {

@@ -1,13 +1,30 @@
+import { InputError } from '../config/errors.js'
 import type { Inputs } from '../config/inputs.js'
+import { Input } from '../constants.js'
 
 /** What the build needs beyond the inputs: paths chosen by the pipeline and the runner's cache. */
 export interface BuildPaths {
   /** buildx writes its metadata (digests, image name) here. */
   metadataFile: string
+  /** buildx writes the image ID here (`--iidfile`), as docker/build-push-action reads it. */
+  imageIdFile?: string
   /** The OCI layout directory that is measured; its output always comes last (see getArgs). */
   ociDir: string
   /** `secrets` written to files plus `secret-files`, as id and path. */
   secretFiles: ReadonlyArray<{ id: string; path: string }>
+}
+
+/** Where the build runs, as far as the argv depends on it. */
+export interface BuildSetting {
+  /** The builder's driver (`docker`, `docker-container`, ...), when known. */
+  driver?: string
+  /**
+   * The workflow run, on GitHub: the default provenance attestation names it as the builder, in
+   * max mode for a public repository and min mode for a private one, as docker/build-push-action does.
+   */
+  run?: { url: string; privateRepository: boolean }
+  /** BUILDX_NO_DEFAULT_ATTESTATIONS is set to a true value: no default provenance. */
+  noDefaultAttestations?: boolean
 }
 
 export interface CacheSpecs {
@@ -42,28 +59,113 @@ export function parseDriver(inspectOutput: string): string {
   return /^Driver:\s*(\S+)/m.exec(inspectOutput)?.[1] ?? ''
 }
 
+const BOOLEAN_WORDS: Record<string, boolean> = { true: true, '1': true, t: true, false: false, '0': false, f: false }
+
+/** `type=provenance,false` means `disabled=true`, as buildx and docker/build-push-action read it. */
+export function attestationAttributes(attributes: string): string {
+  return attributes
+    .split(',')
+    .map(attribute => attribute.trim())
+    .filter(attribute => attribute !== '')
+    .map(attribute => {
+      const flag = BOOLEAN_WORDS[attribute.toLowerCase()]
+      return flag === undefined ? attribute : `disabled=${!flag}`
+    })
+    .join(',')
+}
+
+/** Whether an attestation spec (`type=sbom,generator=...`) is of the given type. */
+export function isAttestationType(type: string, attributes: string): boolean {
+  return attributes.split(',').some(attribute => attribute.trim() === `type=${type}`)
+}
+
+/** Adds the workflow run as the builder, unless the spec names one. */
+function withBuilderId(attributes: string, runUrl: string): string {
+  return /(^|,)\s*builder-id=/.test(attributes) ? attributes : `${attributes},builder-id=${runUrl}`
+}
+
+export function exporterType(output: string): string {
+  const type = output.split(',').find(part => part.trim().startsWith('type='))
+  if (type) return type.trim().slice('type='.length)
+  // buildx reads a bare path as a local export, and `-` as a tar to stdout.
+  return output.trim() === '-' ? 'tar' : 'local'
+}
+
+function hasDockerExporter(inputs: Inputs): boolean {
+  return inputs.load || inputs.outputs.some(output => exporterType(output) === 'docker')
+}
+
+/** The `--attest` flags, with the precedence and defaults of docker/build-push-action. */
+export function attestArgs(inputs: Inputs, setting: BuildSetting): string[] {
+  const args: string[] = []
+  const attestsProvenance = inputs.attests.some(attest => isAttestationType('provenance', attest))
+  if (inputs.provenance !== '') {
+    args.push('--attest', attestationAttributes(`type=provenance,${inputs.provenance}`))
+  } else if (!attestsProvenance && !setting.noDefaultAttestations && setting.run && !hasDockerExporter(inputs)) {
+    const mode = setting.run.privateRepository ? 'mode=min,inline-only=true' : 'mode=max'
+    args.push('--attest', `type=provenance,${mode},builder-id=${setting.run.url}`)
+  }
+  if (inputs.sbom !== '') args.push('--attest', attestationAttributes(`type=sbom,${inputs.sbom}`))
+  for (const attest of inputs.attests) {
+    const provenance = isAttestationType('provenance', attest)
+    const sbom = isAttestationType('sbom', attest)
+    if (!provenance && !sbom) args.push('--attest', attestationAttributes(attest))
+    else if (provenance && inputs.provenance === '') args.push('--attest', setting.run ? withBuilderId(attest, setting.run.url) : attest)
+    else if (sbom && inputs.sbom === '') args.push('--attest', attest)
+  }
+  return args
+}
+
+/** `KEY=ENV_VAR` of secret-envs as buildx's `id=KEY,env=ENV_VAR`. */
+export function secretEnvSpec(item: string): string {
+  const separator = item.indexOf('=')
+  if (separator <= 0 || separator === item.length - 1) {
+    throw new InputError(`Input "${Input.SecretEnvs}": "${item}" is not of the form id=ENV_VAR`)
+  }
+  return `id=${item.slice(0, separator).trim()},env=${item.slice(separator + 1).trim()}`
+}
+
 /**
- * The argv of `docker buildx build`, built without side effects. `driver` is the builder's driver
- * (`docker`, `docker-container`, ...), when known.
+ * The argv of `docker buildx build`, built without side effects, flag for flag as
+ * docker/build-push-action builds it, plus the OCI layout that is measured. With `call` (checks,
+ * outline, targets) nothing is exported, so nothing is measured either.
  */
-export function getArgs(inputs: Inputs, cache: CacheSpecs, paths: BuildPaths, driver = ''): string[] {
+export function getArgs(inputs: Inputs, cache: CacheSpecs, paths: BuildPaths, setting: BuildSetting = {}): string[] {
   const args = ['buildx', 'build', '--progress=plain', '--metadata-file', paths.metadataFile]
   const repeat = (flag: string, values: readonly string[]): void => {
     for (const value of values) args.push(flag, value)
   }
   if (inputs.builder !== '') args.push('--builder', inputs.builder)
+  repeat('--add-host', inputs['add-hosts'])
+  repeat('--allow', inputs.allow)
+  repeat('--annotation', inputs.annotations)
   if (inputs.platforms.length > 0) args.push('--platform', inputs.platforms.join(','))
   if (inputs.file !== '') args.push('--file', inputs.file)
   if (inputs.target !== '') args.push('--target', inputs.target)
   repeat('--build-arg', inputs['build-args'])
+  repeat('--build-context', inputs['build-contexts'])
   repeat('--label', inputs.labels)
   repeat('--tag', inputs.tags)
+  repeat('--secret', inputs['secret-envs'].map(secretEnvSpec))
   repeat('--secret', paths.secretFiles.map(secret => `id=${secret.id},src=${secret.path}`))
+  repeat('--ssh', inputs.ssh)
   repeat('--cache-from', cache.from)
   repeat('--cache-to', cache.to)
+  if (inputs['cgroup-parent'] !== '') args.push('--cgroup-parent', inputs['cgroup-parent'])
+  if (inputs.network !== '') args.push('--network', inputs.network)
+  if (inputs['shm-size'] !== '') args.push('--shm-size', inputs['shm-size'])
+  repeat('--ulimit', inputs.ulimit)
   if (inputs['no-cache']) args.push('--no-cache')
+  repeat('--no-cache-filter', inputs['no-cache-filters'])
   if (inputs.pull) args.push('--pull')
-  if (inputs.push && inputs.load && driver === 'docker') {
+  if (inputs.call !== '') {
+    args.push('--call', inputs.call, inputs.context)
+    return args
+  }
+  args.push(...attestArgs(inputs, setting))
+  if (paths.imageIdFile) args.push('--iidfile', paths.imageIdFile)
+  repeat('--output', inputs.outputs)
+  if (inputs.push && inputs.load && setting.driver === 'docker') {
     // The docker driver's image exporter stores the image in the engine as it pushes. Given as
     // --push --load next to a third output, buildx runs two exporters that race to create the same
     // image name in the engine ("already exists"); one exporter does both without a race.
@@ -72,8 +174,8 @@ export function getArgs(inputs: Inputs, cache: CacheSpecs, paths: BuildPaths, dr
     if (inputs.push) args.push('--push')
     if (inputs.load) args.push('--load')
   }
-  // Last on purpose: with several exporters, BuildKit names in the layout's index.json the index of
-  // the exporter that ran last, so the measured layout stays self-consistent only in this position.
+  // Last on purpose: several exporters each write their own index, and the layout is read from
+  // its own blobs (see OciDirectorySource), whatever the metadata file names.
   args.push('--output', `type=oci,dest=${paths.ociDir},tar=false`)
   args.push(inputs.context)
   return args

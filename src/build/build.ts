@@ -1,17 +1,32 @@
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
-import { MIN_BUILDX_FOR_GHA_CACHE } from '../constants.js'
+import { Input, MIN_BUILDKIT_FOR_GHA_CACHE, MIN_BUILDX_FOR_GHA_CACHE } from '../constants.js'
 import type { Config } from '../config/config.js'
 import type { Clock, Exec, Host } from '../host.js'
 import { cacheSpecs, getArgs, parseDriver } from './args.js'
 import { describeFailure, isEngineUnreachable, parseProgress, type BuildProgress } from './progress.js'
 
+/** A finding of `call: check` (BuildKit's Dockerfile checks), with the line it is about. */
+export interface CheckWarning {
+  rule: string
+  description: string
+  detail: string
+  url: string
+  line?: number
+}
+
 export interface BuildResult extends BuildProgress {
   seconds: number
-  /** The OCI layout the build wrote, for measuring. */
-  ociDir: string
+  /** The OCI layout the build wrote, for measuring; absent when `call` evaluated the build instead. */
+  ociDir?: string
   /** buildx's metadata file, as JSON (digest, config digest, image name). */
   metadata: Record<string, unknown>
+  /** The image ID buildx wrote with --iidfile, as docker/build-push-action's imageid output. */
+  imageId?: string
+  /** The registry's digest of the first pushed tag, when the build pushed. */
+  pushedDigest?: string
+  /** With `call`: the method, what it printed, and for `check` its findings. */
+  call?: { method: string; output: string; checks?: CheckWarning[] }
 }
 
 export class BuildError extends Error {
@@ -30,6 +45,8 @@ export interface BuildDeps {
   workDir: string
   /** Where the context and file inputs are relative to. */
   cwd: string
+  /** The workflow run, for the default provenance attestation and the Git context's token. */
+  run?: { runAttemptUrl: string; privateRepository: boolean; serverUrl: string; token: string }
 }
 
 /** Parses `docker buildx version` output: `github.com/docker/buildx v0.21.1 abc` or `... 0.13.1+ds1 ...`. */
@@ -58,42 +75,132 @@ async function writeSecrets(config: Config, dir: string): Promise<Array<{ id: st
   return [...written, ...config.secretFiles]
 }
 
+/** The method of a `call` input: `check`, `outline`, `targets` (`check,format=json` → `check`). */
+export function callMethod(call: string): string {
+  return call.split(',')[0].trim()
+}
+
+/** `check` with the JSON format, so that its findings can be read; the user's other options stay. */
+export function callSpec(call: string): string {
+  return callMethod(call) === 'check' && !/(^|,)\s*format=/.test(call) ? `${call},format=json` : call
+}
+
+/** Reads the JSON `--call check,format=json` prints: `{ warnings: [{ ruleName, location: { ranges } }] }`. */
+export function parseChecks(stdout: string): CheckWarning[] | undefined {
+  const start = stdout.indexOf('{')
+  if (start < 0) return undefined
+  let parsed: { warnings?: Array<Record<string, unknown>> }
+  try {
+    parsed = JSON.parse(stdout.slice(start)) as typeof parsed
+  } catch {
+    return undefined
+  }
+  const text = (value: unknown): string => (typeof value === 'string' ? value : '')
+  return (parsed.warnings ?? []).map(warning => {
+    const ranges = (warning.location as { ranges?: Array<{ start?: { line?: unknown } }> } | undefined)?.ranges
+    const line = ranges?.[0]?.start?.line
+    return {
+      rule: text(warning.ruleName),
+      description: text(warning.description),
+      detail: text(warning.detail),
+      url: text(warning.url),
+      ...(typeof line === 'number' && Number.isSafeInteger(line) && line > 0 ? { line } : {})
+    }
+  })
+}
+
+/** buildx's refusal of `--builder` for the `docker` driver of another endpoint, in the user's terms. */
+const OTHER_CONTEXT_BUILDER = /use `docker --context=(\S+) buildx` to switch to context/
+
+function explainFailure(output: string, builder: string): string | undefined {
+  const otherContext = OTHER_CONTEXT_BUILDER.exec(output)
+  if (otherContext) {
+    return (
+      `Input "${Input.Builder}": "${builder}" is the docker driver of another Docker context (${otherContext[1]}), ` +
+      'which buildx does not allow while DOCKER_CONTEXT or DOCKER_HOST selects another endpoint. Leave builder empty to build ' +
+      'on the selected endpoint, or create a docker-container builder there (docker/setup-buildx-action).'
+    )
+  }
+  if (isEngineUnreachable(output)) return 'The Docker engine is not reachable: start it, or check DOCKER_HOST and DOCKER_CONTEXT.'
+  return undefined
+}
+
+/** The digest the registry gives the first pushed tag (what a pull of that tag resolves to). */
+async function pushedDigest(exec: Exec, tag: string, cwd: string): Promise<string | undefined> {
+  const inspected = await exec('docker', ['buildx', 'imagetools', 'inspect', tag, '--format', '{{json .Manifest}}'], { silent: true, cwd })
+  if (inspected.exitCode !== 0) return undefined
+  try {
+    const digest = (JSON.parse(inspected.stdout) as { digest?: unknown }).digest
+    return typeof digest === 'string' && /^sha256:[a-f0-9]{64}$/.test(digest) ? digest : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Whether the Git context is this repository on GitHub, which needs the token to be fetched. */
+function isGitContextOf(context: string, serverUrl: string): boolean {
+  return serverUrl !== '' && context.startsWith(`${serverUrl}/`)
+}
+
 export async function runBuild(config: Config, deps: BuildDeps): Promise<BuildResult> {
   const { exec, host, clock, env, workDir, cwd } = deps
+  const inputs = config.inputs
   for (const secret of config.secrets) host.setSecret(secret.value)
 
-  const cache = cacheSpecs(config.inputs, config.name, env)
+  const cache = cacheSpecs(inputs, config.name, env)
   const usesGhaCache = [...cache.from, ...cache.to].some(spec => /(^|,)type=gha(,|$)/.test(spec))
   if (usesGhaCache) {
     const version = parseBuildxVersion((await exec('docker', ['buildx', 'version'], { silent: true })).stdout)
     if (version !== undefined && !versionAtLeast(version, MIN_BUILDX_FOR_GHA_CACHE)) {
       host.warning(
-        `buildx ${version} predates the GitHub Actions cache service v2 (buildx ${MIN_BUILDX_FOR_GHA_CACHE} or newer): ` +
-          'the type=gha cache will not be read or written. Use docker/setup-buildx-action to get a recent buildx.'
+        `buildx ${version} predates the GitHub Actions cache service v2 (buildx ${MIN_BUILDX_FOR_GHA_CACHE} or newer, ` +
+          `with BuildKit ${MIN_BUILDKIT_FOR_GHA_CACHE} or newer): the type=gha cache will not be read or written. ` +
+          'Use docker/setup-buildx-action to get a recent buildx.'
       )
     }
   }
 
+  const secrets = [...config.secrets]
+  const github = deps.run
+  if (github?.token && isGitContextOf(inputs.context, github.serverUrl) && !secrets.some(secret => secret.id.startsWith('GIT_AUTH_TOKEN'))) {
+    // As docker/build-push-action does: BuildKit fetches a Git context of this repository with the token.
+    secrets.push({ id: `GIT_AUTH_TOKEN.${new URL(github.serverUrl).host}`, value: github.token })
+  }
   const paths = {
     metadataFile: path.join(workDir, 'metadata.json'),
+    imageIdFile: path.join(workDir, 'iidfile'),
     ociDir: path.join(workDir, 'oci'),
-    secretFiles: await writeSecrets(config, path.join(workDir, 'secrets'))
+    secretFiles: await writeSecrets({ ...config, secrets }, path.join(workDir, 'secrets'))
   }
   let driver = ''
-  if (config.inputs.push && config.inputs.load) {
-    const builderArgs = config.inputs.builder !== '' ? ['--builder', config.inputs.builder] : []
+  if (inputs.push && inputs.load) {
+    const builderArgs = inputs.builder !== '' ? ['--builder', inputs.builder] : []
     driver = parseDriver((await exec('docker', ['buildx', 'inspect', ...builderArgs], { silent: true, cwd })).stdout)
   }
-  const args = getArgs(config.inputs, cache, paths, driver)
+  const called = inputs.call !== '' ? { ...inputs, call: callSpec(inputs.call) } : inputs
+  const args = getArgs(called, cache, paths, {
+    driver,
+    ...(github ? { run: { url: github.runAttemptUrl, privateRepository: github.privateRepository } } : {}),
+    noDefaultAttestations: /^(1|true|t)$/i.test(env.BUILDX_NO_DEFAULT_ATTESTATIONS ?? '')
+  })
   const started = clock.now()
   const result = await exec('docker', args, { cwd })
   const seconds = Math.round((clock.now() - started) / 100) / 10
   // buildx writes progress to stderr; both streams are kept for the error message.
   const output = `${result.stdout}\n${result.stderr}`
-  if (result.exitCode !== 0) {
-    if (isEngineUnreachable(output)) {
-      throw new BuildError(`The Docker engine is not reachable: start it, or check DOCKER_HOST.\n${describeFailure(output)}`)
+  const progress = parseProgress(result.stderr)
+  if (inputs.call !== '') {
+    const method = callMethod(inputs.call)
+    const checks = method === 'check' ? parseChecks(result.stdout) : undefined
+    // A check that finds something exits 1; anything else non-zero is a failure of the build itself.
+    if (result.exitCode !== 0 && checks === undefined) {
+      throw new BuildError(explainFailure(output, inputs.builder) ?? `docker buildx build --call ${inputs.call} failed (exit code ${result.exitCode})\n${describeFailure(output)}`)
     }
+    return { ...progress, seconds, metadata: {}, call: { method, output: result.stdout, ...(checks ? { checks } : {}) } }
+  }
+  if (result.exitCode !== 0) {
+    const explained = explainFailure(output, inputs.builder)
+    if (explained) throw new BuildError(`${explained}\n${describeFailure(output)}`)
     throw new BuildError(`docker buildx build failed (exit code ${result.exitCode})\n${describeFailure(output)}`)
   }
   let metadata: Record<string, unknown> = {}
@@ -102,5 +209,16 @@ export async function runBuild(config: Config, deps: BuildDeps): Promise<BuildRe
   } catch {
     host.warning('buildx wrote no metadata file: the digest and imageid outputs come from the measured image')
   }
-  return { ...parseProgress(result.stderr), seconds, ociDir: paths.ociDir, metadata }
+  const imageId = (await readFile(paths.imageIdFile, 'utf8').catch(() => '')).trim()
+  const pushTag = inputs.push ? inputs.tags[0] : undefined
+  const pushed = pushTag ? await pushedDigest(exec, pushTag, cwd) : undefined
+  if (pushTag && pushed === undefined) host.warning(`The registry's digest of ${pushTag} could not be read: the digest output is buildx's`)
+  return {
+    ...progress,
+    seconds,
+    ociDir: paths.ociDir,
+    metadata,
+    ...(/^sha256:[a-f0-9]{64}$/.test(imageId) ? { imageId } : {}),
+    ...(pushed ? { pushedDigest: pushed } : {})
+  }
 }

@@ -7,6 +7,22 @@ export type FailOn = 'error' | 'warning' | 'never'
 
 /** Every input of action.yml, keyed exactly as there, read once by getInputs(). */
 export interface Inputs {
+  'add-hosts': string[]
+  allow: string[]
+  annotations: string[]
+  attests: string[]
+  'build-contexts': string[]
+  call: string
+  'cgroup-parent': string
+  network: string
+  'no-cache-filters': string[]
+  outputs: string[]
+  provenance: string
+  sbom: string
+  'secret-envs': string[]
+  'shm-size': string
+  ssh: string[]
+  ulimit: string[]
   context: string
   file: string
   target: string
@@ -59,14 +75,40 @@ export type CommentMode = 'auto' | 'always' | 'on-failure' | 'never'
 export type InputReader = (name: InputName) => string
 
 /**
- * Splits a list input. Items are separated by newlines, and also by commas unless the items
- * themselves may contain commas (cache specs, build args, labels, secrets), as in
- * docker/build-push-action.
+ * Splits a list input as docker/build-push-action does (CSV rules): items are separated by
+ * newlines, and also by commas unless the items themselves may contain commas (cache specs, build
+ * args, labels, secrets). An item in double quotes keeps its commas and newlines (a multi-line
+ * secret) and `""` inside it is a quote. Unquoted items are trimmed; blank ones and `#` comments dropped.
  */
-export function parseList(raw: string, { ignoreComma = false } = {}): string[] {
-  const lines = raw.split(/\r?\n/)
-  const items = ignoreComma ? lines : lines.flatMap(line => line.split(','))
-  return items.map(item => item.trim()).filter(item => item !== '' && !item.startsWith('#'))
+export function parseList(raw: string, { ignoreComma = false, name = '' as InputName | '' } = {}): string[] {
+  const items: string[] = []
+  let item = ''
+  let quoted = false
+  let wasQuoted = false
+  const finish = (): void => {
+    const value = wasQuoted ? item : item.trim()
+    if (value !== '' && (wasQuoted || !value.startsWith('#'))) items.push(value)
+    item = ''
+    wasQuoted = false
+  }
+  for (let i = 0; i < raw.length; i++) {
+    const char = raw[i]
+    if (quoted) {
+      if (char === '"' && raw[i + 1] === '"') {
+        item += '"'
+        i++
+      } else if (char === '"') quoted = false
+      else item += char
+    } else if (char === '"' && item.trim() === '' && !wasQuoted) {
+      item = ''
+      quoted = true
+      wasQuoted = true
+    } else if (char === '\n' || (char === ',' && !ignoreComma)) finish()
+    else if (char !== '\r' || raw[i + 1] !== '\n') item += char
+  }
+  if (quoted) throw new InputError(`Input "${name}": a double quote is not closed (a quoted item ends with ")`)
+  finish()
+  return items
 }
 
 export function parseBoolean(name: InputName, raw: string, fallback: boolean): boolean {
@@ -99,8 +141,24 @@ export function parseSeverities(raw: string): Severity[] {
 
 export function getInputs(read: InputReader): Inputs {
   const text = (name: InputName): string => read(name).trim()
-  const list = (name: InputName, ignoreComma = false): string[] => parseList(read(name), { ignoreComma })
+  const list = (name: InputName, ignoreComma = false): string[] => parseList(read(name), { ignoreComma, name })
   return {
+    'add-hosts': list(Input.AddHosts),
+    allow: list(Input.Allow),
+    annotations: list(Input.Annotations, true),
+    attests: list(Input.Attests, true),
+    'build-contexts': list(Input.BuildContexts, true),
+    call: text(Input.Call),
+    'cgroup-parent': text(Input.CgroupParent),
+    network: text(Input.Network),
+    'no-cache-filters': list(Input.NoCacheFilters),
+    outputs: list(Input.Outputs, true),
+    provenance: text(Input.Provenance),
+    sbom: text(Input.Sbom),
+    'secret-envs': list(Input.SecretEnvs),
+    'shm-size': text(Input.ShmSize),
+    ssh: list(Input.Ssh),
+    ulimit: list(Input.Ulimit, true),
     context: text(Input.Context) || '.',
     file: text(Input.File),
     target: text(Input.Target),

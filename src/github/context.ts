@@ -12,11 +12,16 @@ export interface GitHubContext {
   defaultBranch: string
   pullRequest?: { number: number; baseRef: string; headSha: string; fromFork: boolean }
   runUrl: string
+  /** The run's attempt: the builder of the default provenance attestation, as docker/build-push-action names it. */
+  runAttemptUrl: string
+  serverUrl: string
   apiUrl: string
+  /** Whether the repository is private (the default provenance then records less). */
+  privateRepository: boolean
 }
 
 interface EventPayload {
-  repository?: { default_branch?: string }
+  repository?: { default_branch?: string; private?: boolean }
   pull_request?: { number: number; base: { ref: string; repo?: { full_name?: string } }; head: { ref: string; sha: string; repo?: { full_name?: string } | null } }
 }
 
@@ -51,7 +56,10 @@ export async function readGitHubContext(env: NodeJS.ProcessEnv): Promise<GitHubC
         }
       : {}),
     runUrl: `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID ?? ''}`,
-    apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com'
+    runAttemptUrl: `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID ?? ''}/attempts/${env.GITHUB_RUN_ATTEMPT ?? '1'}`,
+    serverUrl: server,
+    apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
+    privateRepository: event.repository?.private === true
   }
 }
 

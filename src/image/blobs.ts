@@ -3,6 +3,7 @@ import { open, readFile, stat } from 'node:fs/promises'
 import * as path from 'node:path'
 import { Readable } from 'node:stream'
 import { BLOCK_SIZE, normalizePath, paddedSize, parseHeader, parsePax } from './tar.js'
+import { layoutRoots } from './layout-roots.js'
 import { checkDigest, type Descriptor, type ImageIndex } from './types.js'
 
 /** Where an image's blobs come from: an OCI layout (folder or tar) or a registry. */
@@ -39,7 +40,7 @@ export class OciDirectorySource implements BlobSource {
 
   async roots(): Promise<Descriptor[]> {
     const index = JSON.parse(await readFile(path.join(this.dir, 'index.json'), 'utf8')) as ImageIndex
-    return index.manifests ?? []
+    return layoutRoots(this.dir, index.manifests ?? [])
   }
 
   async readJson<T>(descriptor: Descriptor): Promise<T> {

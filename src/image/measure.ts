@@ -2,6 +2,7 @@ import { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { inspectSecretCandidate, isSecretCandidate, type SecretFinding } from '../analysis/secret-files.js'
 import type { BlobSource } from './blobs.js'
+import { isAttestationDescriptor, isAttestationManifest, notAnImage } from './image-kinds.js'
 import { compressionOf, decompressor } from './decompress.js'
 import { entryKind, EntryKind, OverlayFilesystem, type FileVisitor, type HiddenVersion, type VisibleDirectory, type VisibleFile } from './filesystem.js'
 import type { EntryVisitor, LayerStore, LayerSummary } from './layer-store.js'
@@ -70,22 +71,16 @@ export interface ResolvedImage {
 
 export class ImageFormatError extends Error {}
 
-function isAttestation(descriptor: Descriptor): boolean {
-  return (
-    descriptor.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest' ||
-    (descriptor.platform?.os === 'unknown' && descriptor.platform.architecture === 'unknown')
-  )
-}
-
 /** Finds every platform image below the source's roots; attestation manifests are not platforms. */
 export async function resolveImage(source: BlobSource): Promise<ResolvedImage> {
   const roots = await source.roots()
   if (roots.length === 0) throw new ImageFormatError(`${source.label} holds no image`)
   const platforms: PlatformImage[] = []
   const seen = new Set<string>()
+  const artifacts: string[] = []
 
   const visit = async (descriptor: Descriptor): Promise<void> => {
-    if (seen.has(descriptor.digest) || isAttestation(descriptor)) return
+    if (seen.has(descriptor.digest) || isAttestationDescriptor(descriptor)) return
     seen.add(descriptor.digest)
     if (INDEX_TYPES.includes(descriptor.mediaType)) {
       const index = await source.readJson<ImageIndex>(descriptor)
@@ -94,6 +89,12 @@ export async function resolveImage(source: BlobSource): Promise<ResolvedImage> {
     }
     if (!MANIFEST_TYPES.includes(descriptor.mediaType)) return
     const manifest = await source.readJson<ImageManifest>(descriptor)
+    if (isAttestationManifest(manifest)) return
+    const refusal = notAnImage(manifest)
+    if (refusal !== undefined) {
+      artifacts.push(`${descriptor.digest} is ${refusal}`)
+      return
+    }
     const config = await source.readJson<ImageConfig>(manifest.config)
     const platform = descriptor.platform ?? {
       os: config.os ?? 'unknown',
@@ -112,6 +113,9 @@ export async function resolveImage(source: BlobSource): Promise<ResolvedImage> {
   }
 
   for (const root of roots) await visit(root)
+  if (platforms.length === 0 && artifacts.length > 0) {
+    throw new ImageFormatError(`${source.label} holds no container image to measure: ${artifacts.join('; ')}`)
+  }
   if (platforms.length === 0) throw new ImageFormatError(`${source.label} holds no image manifest`)
   return { digest: roots[0].digest, platforms }
 }

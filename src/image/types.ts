@@ -22,6 +22,8 @@ export interface Descriptor {
   size: number
   platform?: Platform
   annotations?: Record<string, string>
+  /** OCI 1.1: what an artifact manifest holds (an attestation, a signature, a chart). */
+  artifactType?: string
 }
 
 export interface ImageIndex {
@@ -33,8 +35,11 @@ export interface ImageIndex {
 export interface ImageManifest {
   schemaVersion: number
   mediaType?: string
+  artifactType?: string
   config: Descriptor
   layers: Descriptor[]
+  /** OCI 1.1: the manifest an artifact (such as an attestation) refers to. */
+  subject?: Descriptor
 }
 
 export interface HistoryEntry {

@@ -28,6 +28,8 @@ export interface Report {
   baseline?: BaselineSummary
   /** The pull request the run was for: lets a workflow_run job comment from the report artifact. */
   pullRequest?: { number: number; head: string }
+  /** With the `call` input: the build was evaluated (checks, outline), not exported, so nothing was measured. */
+  call?: { method: string; checks: Array<{ rule: string; description: string; detail: string; url: string; line?: number }> }
   /** Why the run stopped early; what was measured before that is still here. */
   error?: string
 }

@@ -212,10 +212,22 @@ function baselineLine(report: Report): string | undefined {
 }
 
 /** The Markdown of a report: the job summary, and the pull request comment. */
+/** What a `call` build did: nothing was exported, so nothing was measured or budgeted. */
+function callLines(report: Report): string[] | undefined {
+  if (!report.call) return undefined
+  const { method, checks } = report.call
+  const head = `\`call: ${method}\` evaluated the build instead of building it: no image was exported, so nothing was measured, scanned or budgeted.`
+  if (method !== 'check') return [head]
+  if (checks.length === 0) return [head, 'The Dockerfile checks found nothing.']
+  return [head, `The Dockerfile checks found ${checks.length}:`, ...checks.map(check => `- ${check.rule}${check.line ? ` (line ${check.line})` : ''}: ${check.detail || check.description}`)]
+}
+
 export function markdownSummary(report: Report, options: MarkdownOptions = {}): string {
   const tables = summaryTables(report, STATUS_MARK)
   const parts = [`### image-budget: ${report.name} — ${STATUS_MARK[report.verdict]}`]
   if (report.error) parts.push(`> [!CAUTION]\n> ${report.error.split('\n').join('\n> ')}`)
+  const call = callLines(report)
+  if (call) parts.push(call.join('\n'))
   const deltas = deltaTable(report)
   const compared = baselineLine(report)
   if (compared) parts.push(compared)
@@ -248,6 +260,8 @@ export function textSummary(report: Report): string {
   const tables = summaryTables(report, TEXT_MARK)
   const parts = [`image-budget: ${report.name}: ${TEXT_MARK[report.verdict]}`]
   if (report.error) parts.push(`error: ${report.error}`)
+  const call = callLines(report)
+  if (call) parts.push(call.join('\n').replace(/`/g, ''))
   if (report.platforms.length > 0) parts.push(textTable(tables.platforms))
   const deltas = deltaTable(report)
   const compared = baselineLine(report)

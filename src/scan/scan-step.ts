@@ -42,7 +42,7 @@ export interface ScanStepInput {
   version: string
 }
 
-async function readIgnores(inputs: Inputs, cwd: string): Promise<IgnoreRule[]> {
+export async function readIgnores(inputs: Inputs, cwd: string): Promise<IgnoreRule[]> {
   const rules: IgnoreRule[] = []
   for (const file of inputs.trivyignores) {
     let text: string
