@@ -5,6 +5,7 @@ import * as path from 'node:path'
 import { actionHost } from './action-host.js'
 import { failsStep, evaluateBudgets, verdictOf, type BudgetResult } from './budget/evaluate.js'
 import { runBuild, type BuildResult } from './build/build.js'
+import { probeActionsCache, type ActionsCacheState } from './build/actions-cache.js'
 import { cacheScope } from './build/args.js'
 import { imageName, loadConfig, type Config } from './config/config.js'
 import { InputError } from './config/errors.js'
@@ -51,6 +52,8 @@ export interface Deps {
   fetch: typeof fetch
   /** Where Trivy releases are downloaded from (tests serve them locally). */
   trivyReleases?: string
+  /** What a probe of the Actions cache service found, when the runner offers one. */
+  actionsCache?: ActionsCacheState
   /** The run on GitHub, and the API to comment and set statuses with (absent for the CLI). */
   github?: { context: GitHubContext; api?: GitHubApi; token?: string }
 }
@@ -259,9 +262,9 @@ export async function execute(inputs: Inputs, host: Host, deps: Deps): Promise<O
       const run = github
         ? { runAttemptUrl: github.context.runAttemptUrl, privateRepository: github.context.privateRepository, serverUrl: github.context.serverUrl, token: github.token ?? '' }
         : undefined
-      const built = await host.group(`Build ${config.name}`, () => runBuild(config, { ...deps, host, workDir, run }))
+      const built = await host.group(`Build ${config.name}`, () => runBuild(config, { ...deps, host, workDir, run, actionsCache: deps.actionsCache }))
       build = built
-      report.build = { seconds: built.seconds, steps: built.steps, cachedSteps: built.cachedSteps }
+      report.build = { seconds: built.seconds, steps: built.steps, cachedSteps: built.cachedSteps, ...(built.actionsCache ? { actionsCache: built.actionsCache } : {}) }
       if (built.ociDir === undefined) {
         reportChecks(host, report, built, dockerfile)
         throw new CallOnly()
@@ -353,7 +356,10 @@ export async function run(): Promise<void> {
       if (token) core.setSecret(token)
       deps.github = { context, ...(token ? { token, api: octokitApi(token, context.owner, context.repo, context.apiUrl) } : {}) }
     }
-    if (actionsCacheAvailable()) {
+    deps.actionsCache = await probeActionsCache(deps.env, deps.fetch)
+    if (deps.actionsCache && !deps.actionsCache.usable) {
+      core.warning(`The GitHub Actions cache is not used in this run (layer index, baseline, Trivy DB): ${deps.actionsCache.reason}`)
+    } else if (actionsCacheAvailable()) {
       const scope = cacheScope(imageName(inputs, deps.cwd))
       deps.layerCacheDir = path.join(deps.tempRoot, 'image-budget-layers', scope)
       deps.cache = actionsCacheBackend

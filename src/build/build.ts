@@ -3,6 +3,7 @@ import * as path from 'node:path'
 import { Input, MIN_BUILDKIT_FOR_GHA_CACHE, MIN_BUILDX_FOR_GHA_CACHE } from '../constants.js'
 import type { Config } from '../config/config.js'
 import type { Clock, Exec, Host } from '../host.js'
+import { isGhaCacheSpec, type ActionsCacheState } from './actions-cache.js'
 import { cacheSpecs, getArgs, parseDriver } from './args.js'
 import { describeFailure, isEngineUnreachable, parseProgress, type BuildProgress } from './progress.js'
 
@@ -25,6 +26,8 @@ export interface BuildResult extends BuildProgress {
   imageId?: string
   /** The registry's digest of the first pushed tag, when the build pushed. */
   pushedDigest?: string
+  /** Whether the build read and wrote the GitHub Actions cache (type=gha), or why not; absent when it was not asked for. */
+  actionsCache?: { used: boolean; reason?: string }
   /** With `call`: the method, what it printed, and for `check` its findings. */
   call?: { method: string; output: string; checks?: CheckWarning[] }
 }
@@ -45,6 +48,8 @@ export interface BuildDeps {
   workDir: string
   /** Where the context and file inputs are relative to. */
   cwd: string
+  /** What a probe of the Actions cache service found; type=gha specs are dropped when it cannot serve. */
+  actionsCache?: ActionsCacheState
   /** The workflow run, for the default provenance attestation and the Git context's token. */
   run?: { runAttemptUrl: string; privateRepository: boolean; serverUrl: string; token: string }
 }
@@ -147,16 +152,21 @@ export async function runBuild(config: Config, deps: BuildDeps): Promise<BuildRe
   const inputs = config.inputs
   for (const secret of config.secrets) host.setSecret(secret.value)
 
-  const cache = cacheSpecs(inputs, config.name, env)
-  const usesGhaCache = [...cache.from, ...cache.to].some(spec => /(^|,)type=gha(,|$)/.test(spec))
-  if (usesGhaCache) {
+  let cache = cacheSpecs(inputs, config.name, env)
+  let actionsCache: BuildResult['actionsCache']
+  if ([...cache.from, ...cache.to].some(isGhaCacheSpec)) {
     const version = parseBuildxVersion((await exec('docker', ['buildx', 'version'], { silent: true })).stdout)
     if (version !== undefined && !versionAtLeast(version, MIN_BUILDX_FOR_GHA_CACHE)) {
-      host.warning(
-        `buildx ${version} predates the GitHub Actions cache service v2 (buildx ${MIN_BUILDX_FOR_GHA_CACHE} or newer, ` +
-          `with BuildKit ${MIN_BUILDKIT_FOR_GHA_CACHE} or newer): the type=gha cache will not be read or written. ` +
-          'Use docker/setup-buildx-action to get a recent buildx.'
-      )
+      const reason = `buildx ${version} predates the GitHub Actions cache service v2 (buildx ${MIN_BUILDX_FOR_GHA_CACHE} or newer, with BuildKit ${MIN_BUILDKIT_FOR_GHA_CACHE} or newer)`
+      host.warning(`${reason}: the type=gha cache will not be read or written. Use docker/setup-buildx-action to get a recent buildx.`)
+      actionsCache = { used: false, reason }
+    } else if (deps.actionsCache && !deps.actionsCache.usable) {
+      // Left out rather than handed to BuildKit, which would retry it for as long as the build lets it.
+      cache = { from: cache.from.filter(spec => !isGhaCacheSpec(spec)), to: cache.to.filter(spec => !isGhaCacheSpec(spec)) }
+      host.warning(`The GitHub Actions cache is not used for this build: ${deps.actionsCache.reason}`)
+      actionsCache = { used: false, reason: deps.actionsCache.reason }
+    } else {
+      actionsCache = { used: true }
     }
   }
 
@@ -196,7 +206,7 @@ export async function runBuild(config: Config, deps: BuildDeps): Promise<BuildRe
     if (result.exitCode !== 0 && checks === undefined) {
       throw new BuildError(explainFailure(output, inputs.builder) ?? `docker buildx build --call ${inputs.call} failed (exit code ${result.exitCode})\n${describeFailure(output)}`)
     }
-    return { ...progress, seconds, metadata: {}, call: { method, output: result.stdout, ...(checks ? { checks } : {}) } }
+    return { ...progress, seconds, metadata: {}, ...(actionsCache ? { actionsCache } : {}), call: { method, output: result.stdout, ...(checks ? { checks } : {}) } }
   }
   if (result.exitCode !== 0) {
     const explained = explainFailure(output, inputs.builder)
@@ -216,6 +226,7 @@ export async function runBuild(config: Config, deps: BuildDeps): Promise<BuildRe
   return {
     ...progress,
     seconds,
+    ...(actionsCache ? { actionsCache } : {}),
     ociDir: paths.ociDir,
     metadata,
     ...(/^sha256:[a-f0-9]{64}$/.test(imageId) ? { imageId } : {}),

@@ -38,6 +38,8 @@ export interface BuildSummary {
   seconds: number
   steps: number
   cachedSteps: number
+  /** Whether the build used the GitHub Actions cache (type=gha), or why not; absent when it was not asked for. */
+  actionsCache?: { used: boolean; reason?: string }
 }
 
 /** Where bytes came from: a layer, and the Dockerfile instruction and stage that made it. */

@@ -180,8 +180,9 @@ export function summaryTables(report: Report, marks: Record<Status, string>): Su
 
 function buildLine(report: Report): string | undefined {
   if (!report.build) return undefined
-  const { seconds, steps, cachedSteps } = report.build
-  return `Built in ${seconds} s; ${cachedSteps} of ${steps} steps cached.`
+  const { seconds, steps, cachedSteps, actionsCache } = report.build
+  const cache = actionsCache === undefined ? '' : actionsCache.used ? ' GitHub Actions cache: used.' : ` GitHub Actions cache: not used, ${actionsCache.reason}.`
+  return `Built in ${seconds} s; ${cachedSteps} of ${steps} steps cached.${cache}`
 }
 
 function detailSections(details: PlatformTables): Array<[string, Table]> {
