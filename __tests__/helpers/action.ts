@@ -3,6 +3,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 
+/** The Node.js 24 that runners run the action with (`using: node24`), from scripts/ensure-node24.sh. */
+export const NODE24 = path.join(process.env.IMAGE_BUDGET_ASSETS ?? '/opt/image-budget', 'node24', 'bin', 'node')
+
 const ROOT = path.resolve(new URL('../..', import.meta.url).pathname)
 
 export interface StepResult {
@@ -56,9 +59,9 @@ function prepareStep(inputs: Record<string, string>, extraEnv: NodeJS.ProcessEnv
 }
 
 /** Runs dist/index.js as the runner does: inputs as INPUT_* variables, files for outputs and summary. */
-export function runActionStep(cwd: string, inputs: Record<string, string>, extraEnv: NodeJS.ProcessEnv = {}): StepResult {
+export function runActionStep(cwd: string, inputs: Record<string, string>, extraEnv: NodeJS.ProcessEnv = {}, node = process.execPath): StepResult {
   const { env, finish } = prepareStep(inputs, extraEnv)
-  const result = spawnSync(process.execPath, [path.join(ROOT, 'dist/index.js')], { cwd, env, encoding: 'utf8' })
+  const result = spawnSync(node, [path.join(ROOT, 'dist/index.js')], { cwd, env, encoding: 'utf8' })
   return finish(result.status ?? -1, result.stdout, result.stderr)
 }
 
