@@ -1,12 +1,15 @@
 import * as path from 'node:path'
 import { parseArgs } from 'node:util'
 import { Input, type InputName } from './constants.js'
+import { imageName } from './config/config.js'
 import { InputError } from './config/errors.js'
 import { getInputs } from './config/inputs.js'
-import { createExec } from './exec.js'
+import { createExec, maskingStream } from './exec.js'
 import type { Host } from './host.js'
 import { localLayerCacheDir } from './image/layer-cache.js'
 import { execute, nodeDeps, type Deps } from './main.js'
+import { slugOf } from './names.js'
+import { createScrubber, secretValues, type Scrub } from './secrets.js'
 
 export const ExitCode = { Ok: 0, BudgetFailed: 1, Error: 2 } as const
 
@@ -51,13 +54,16 @@ export interface CliIo {
   stderr: NodeJS.WritableStream
 }
 
-function terminalHost(io: CliIo): Host {
+/** A host printing to the terminal; `mask` scrubs what it prints of every secret it was given. */
+function terminalHost(io: CliIo): Host & { mask: Scrub } {
   const secrets: string[] = []
-  const mask = (text: string): string => secrets.reduce((masked, secret) => masked.split(secret).join('***'), text)
+  let scrub = createScrubber(secrets)
+  const mask: Scrub = text => scrub(text)
   const line = (text: string): void => {
     io.stderr.write(`${mask(text)}\n`)
   }
   return {
+    mask,
     info: line,
     notice: message => line(`notice: ${message}`),
     warning: message => line(`warning: ${message}`),
@@ -68,7 +74,9 @@ function terminalHost(io: CliIo): Host {
     },
     setOutput: () => undefined,
     setSecret: value => {
-      if (value !== '') secrets.push(value)
+      if (value === '') return
+      secrets.push(value)
+      scrub = createScrubber(secrets)
     },
     present: async (_markdown, text) => {
       io.stdout.write(mask(text))
@@ -103,6 +111,11 @@ export function parseCliArgs(argv: string[]): { values: Map<InputName, string>; 
   return { values, help: parsed.values.help === true }
 }
 
+/** The report's default file name in the CLI's working folder. */
+export function cliReportFile(name: string): string {
+  return `image-budget-${slugOf(name)}.json`
+}
+
 /** The CLI over the same core as the action; returns the exit status. */
 export async function runCli(argv: string[], io: CliIo, deps: Partial<Deps> = {}): Promise<number> {
   const host = terminalHost(io)
@@ -112,13 +125,18 @@ export async function runCli(argv: string[], io: CliIo, deps: Partial<Deps> = {}
       io.stdout.write(`${USAGE}\n`)
       return ExitCode.Ok
     }
-    const inputs = getInputs(name => values.get(name) ?? '')
+    const given = getInputs(name => values.get(name) ?? '')
     const base = nodeDeps()
+    const cwd = deps.cwd ?? base.cwd
+    // Beside the user, never in the shared temporary folder where anyone may have planted a link.
+    const inputs = given.report !== '' ? given : { ...given, report: path.join(cwd, cliReportFile(imageName(given, cwd))) }
+    for (const secret of secretValues(inputs, deps.env ?? base.env)) host.setSecret(secret)
     const layerCacheDir = localLayerCacheDir(base.env)
     const cacheRoot = path.dirname(layerCacheDir)
     const outcome = await execute(inputs, host, {
       ...base,
-      exec: createExec(io.stderr as never),
+      // Programs' output is echoed masked: buildx may print a build secret.
+      exec: createExec(maskingStream(io.stderr, host.mask)),
       layerCacheDir,
       toolDir: path.join(cacheRoot, 'trivy', 'bin'),
       trivyCacheDir: path.join(cacheRoot, 'trivy', 'cache'),

@@ -55,6 +55,7 @@ export const Input = {
   TrivyVersion: 'trivy-version',
   TrivyDbRepository: 'trivy-db-repository',
   ScanFailure: 'scan-failure',
+  ScanTimeout: 'scan-timeout',
   Baseline: 'baseline',
   MaxSizeIncrease: 'max-size-increase',
   Comment: 'comment',

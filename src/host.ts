@@ -5,6 +5,8 @@ export interface ExecResult {
   exitCode: number
   stdout: string
   stderr: string
+  /** The program was stopped at its deadline (ExecOptions.timeoutMs). */
+  timedOut?: boolean
 }
 
 export interface ExecOptions {
@@ -12,6 +14,8 @@ export interface ExecOptions {
   silent?: boolean
   /** The working directory; relative paths in the arguments resolve against it. */
   cwd?: string
+  /** Stop the program (and its children) after this long; only part of its output is kept. */
+  timeoutMs?: number
 }
 
 /** Runs a program with an argv array (never through a shell) and never throws on a non-zero exit. */

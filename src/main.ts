@@ -1,12 +1,11 @@
 import * as core from '@actions/core'
-import { access, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { access, mkdir, mkdtemp, rm, stat } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { actionHost } from './action-host.js'
 import { failsStep, evaluateBudgets, verdictOf, type BudgetResult } from './budget/evaluate.js'
 import { runBuild, type BuildResult } from './build/build.js'
 import { probeActionsCache, type ActionsCacheState } from './build/actions-cache.js'
-import { cacheScope } from './build/args.js'
 import { imageName, loadConfig, type Config } from './config/config.js'
 import { InputError } from './config/errors.js'
 import { getInputs, type Inputs } from './config/inputs.js'
@@ -32,6 +31,12 @@ import { readGitHubContext, type GitHubContext } from './github/context.js'
 import { publish } from './github/publish.js'
 import { preflight } from './preflight.js'
 import { commentMarker, fitComment } from './github/comment.js'
+// Hostile files: bounded, confined reads and writes, names as safe slugs, secrets scrubbed.
+import { baselineDir } from './baseline/step.js'
+import { FILE_LIMITS, readRegularFile, requireRegularFile } from './files/safe-read.js'
+import { writeFileSafely, writeRoots } from './files/safe-write.js'
+import { slugOf } from './names.js'
+import { createScrubber, scrubDeep, secretValues } from './secrets.js'
 
 /** The side effects of a run besides the host: programs, clock, environment and places on disk. */
 export interface Deps {
@@ -133,7 +138,7 @@ export function commentPath(reportPath: string): string {
 }
 
 export function defaultReportPath(name: string, deps: Pick<Deps, 'tempRoot'>): string {
-  return path.join(deps.tempRoot, 'image-budget', `${cacheScope(name)}.json`)
+  return path.join(deps.tempRoot, 'image-budget', `${slugOf(name)}.json`)
 }
 
 const isRemoteContext = (context: string): boolean => /^[a-z]+:\/\/|^git@/.test(context)
@@ -146,7 +151,7 @@ async function readDockerfile(inputs: Inputs, cwd: string): Promise<Dockerfile |
   if (isRemoteContext(inputs.context) && inputs.file === '') return undefined
   if (isRemoteContext(inputs.context)) {
     const file = path.resolve(cwd, inputs.file)
-    return parseDockerfile(path.relative(cwd, file), await readFile(file, 'utf8'))
+    return parseDockerfile(path.relative(cwd, file), await readRegularFile(file, FILE_LIMITS[Input.File]))
   }
   const context = path.resolve(cwd, inputs.context)
   const contextStat = await stat(context).catch(() => undefined)
@@ -156,7 +161,7 @@ async function readDockerfile(inputs: Inputs, cwd: string): Promise<Dockerfile |
   const dockerfile = inputs.file !== '' ? path.resolve(cwd, inputs.file) : path.join(context, 'Dockerfile')
   let text: string
   try {
-    text = await readFile(dockerfile, 'utf8')
+    text = await readRegularFile(dockerfile, FILE_LIMITS[Input.File])
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     const problem = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? (error as Error).message})`
@@ -235,16 +240,17 @@ export async function execute(inputs: Inputs, host: Host, deps: Deps): Promise<O
     fetch: deps.fetch,
     cache: deps.cache,
     github: deps.github?.context,
-    dir: path.join(deps.tempRoot, 'image-budget-baseline', cacheScope(name))
+    dir: baselineDir(deps.tempRoot, name)
   }
   let failure: unknown
   try {
     const config: Config = await loadConfig(inputs, {
       cwd: deps.cwd,
-      readText: file => readFile(file, 'utf8'),
+      readText: file => readRegularFile(file, FILE_LIMITS[Input.BudgetFile]),
       exists: file => access(file).then(() => true, () => false)
     })
     report.name = config.name
+    for (const secret of config.secretFiles) await requireRegularFile(Input.SecretFiles, `${secret.id}=${path.relative(deps.cwd, secret.path)}`, secret.path)
     if (config.budgetFile) host.info(`Budgets from ${config.budgetFile}`)
     await preflight(inputs, deps.cwd)
 
@@ -328,20 +334,31 @@ export async function execute(inputs: Inputs, host: Host, deps: Deps): Promise<O
     }
   }
 
-  await mkdir(path.dirname(reportPath), { recursive: true })
-  await writeFile(reportPath, `${JSON.stringify(report, null, 2)}\n`)
+  // Nothing a program printed reaches the report, the comment, the summary or the API with a secret in it.
+  scrubDeep(report, createScrubber(secretValues(inputs, deps.env)))
+  // Each write is tried; those that fail are reported once the outputs and the summary are out.
+  const writeFailures: string[] = []
+  const write = (file: string, what: string, text: string): Promise<void> =>
+    writeFileSafely(file, text, { roots: writeRoots(deps), what }).catch((error: Error) => {
+      writeFailures.push(error.message)
+    })
+  await write(reportPath, 'the report', `${JSON.stringify(report, null, 2)}\n`)
   // The comment as Markdown beside the report, for commenting from a workflow_run (fork pull requests).
-  await writeFile(commentPath(reportPath), fitComment(markdownSummary(report, { runUrl: deps.github?.context.runUrl }), commentMarker(report.name)))
+  await write(commentPath(reportPath), 'the comment', fitComment(markdownSummary(report, { runUrl: deps.github?.context.runUrl }), commentMarker(report.name)))
   setOutputs(host, report, reportPath, build, ids)
   host.setOutput(Output.Vulnerabilities, report.scan && !report.scan.error ? JSON.stringify(worstCounts(report.platforms)) : '')
   host.setOutput(Output.Sarif, sarifPath ?? '')
   const sizeDelta = largestPlatform(report)?.delta?.size
   host.setOutput(Output.SizeDelta, sizeDelta === undefined || sizeDelta === null ? '' : String(sizeDelta))
   await host.present(markdownSummary(report, { chart: true }), textSummary(report))
-  if (failure === undefined && !build?.call) await saveBaseline(inputs, report.name, reportPath, baselineDeps)
+  if (failure === undefined && writeFailures.length === 0 && !build?.call) await saveBaseline(inputs, report.name, reportPath, baselineDeps)
   await publish(report, inputs, deps.github?.context, deps.github?.api, host)
   await rm(workDir, { recursive: true, force: true })
-  if (failure !== undefined) throw failure
+  if (failure !== undefined) {
+    for (const message of writeFailures) host.error(message)
+    throw failure
+  }
+  if (writeFailures.length > 0) throw new Error(writeFailures.join('\n'))
   return { report, reportPath, failed: failsStep(report.verdict, inputs['fail-on']) }
 }
 
@@ -360,7 +377,7 @@ export async function run(): Promise<void> {
     if (deps.actionsCache && !deps.actionsCache.usable) {
       core.warning(`The GitHub Actions cache is not used in this run (layer index, baseline, Trivy DB): ${deps.actionsCache.reason}`)
     } else if (actionsCacheAvailable()) {
-      const scope = cacheScope(imageName(inputs, deps.cwd))
+      const scope = slugOf(imageName(inputs, deps.cwd))
       deps.layerCacheDir = path.join(deps.tempRoot, 'image-budget-layers', scope)
       deps.cache = actionsCacheBackend
     }

@@ -115,3 +115,27 @@ export class ReleaseServer {
     await new Promise<void>(resolve => this.server?.close(() => resolve()))
   }
 }
+
+/**
+ * A `trivy` stand-in that misbehaves during a scan: `scan` is shell run with `$out` set to the
+ * --output path (it may hang, write a huge report, print a token...). `--version` still answers.
+ */
+export function misbehavingTrivyStandIn(dir: string, version: string, scan: string): string {
+  mkdirSync(dir, { recursive: true })
+  const binary = path.join(dir, 'trivy')
+  writeFileSync(
+    binary,
+    `#!/bin/sh
+# Stands in for a misbehaving Trivy in image-budget's tests.
+if [ "$1" = "--version" ]; then echo "Version: ${version}"; exit 0; fi
+out=""
+while [ $# -gt 0 ]; do
+  if [ "$1" = "--output" ]; then out="$2"; shift; fi
+  shift
+done
+${scan}
+`
+  )
+  chmodSync(binary, 0o755)
+  return binary
+}

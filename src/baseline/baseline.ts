@@ -1,4 +1,6 @@
-import { readFile } from 'node:fs/promises'
+import { Input } from '../constants.js'
+import { FILE_LIMITS, readRegularFile } from '../files/safe-read.js'
+import { shownValue } from '../shown.js'
 import { instructionText } from '../report/summary.js'
 import type { PlatformReport, Report, StageBytes } from '../report/report.js'
 import type { BlobSource } from '../image/blobs.js'
@@ -61,17 +63,65 @@ export function baselineFromReport(report: Report, source: 'cache' | 'file', ref
   }
 }
 
+/** What a report field must be, and the test of it. */
+type FieldCheck = [expected: string, test: (value: unknown) => boolean]
+const BYTES: FieldCheck = ['a whole, non-negative number', value => Number.isSafeInteger(value) && (value as number) >= 0]
+const LINE: FieldCheck = ['a line number', value => Number.isSafeInteger(value) && (value as number) > 0]
+const TEXT: FieldCheck = ['a string', value => typeof value === 'string']
+const LIST: FieldCheck = ['a list', Array.isArray]
+const RECORD: FieldCheck = ['an object', value => typeof value === 'object' && value !== null && !Array.isArray(value)]
+
+/**
+ * Checks every field a baseline is made of, as schema version 1 writes them; the first that is
+ * missing or of the wrong type is named, with its path (`platforms[0].layers[2].size`).
+ */
+function checkReport(report: unknown): string | undefined {
+  const problem = (field: string, value: unknown, [expected]: FieldCheck): string => `${field} is ${shownValue(value)}, not ${expected}`
+  const check = (record: Record<string, unknown>, prefix: string, fields: Record<string, FieldCheck>, optional: Record<string, FieldCheck> = {}): string | undefined => {
+    for (const [name, rule] of Object.entries(fields)) if (!rule[1](record[name])) return problem(`${prefix}${name}`, record[name], rule)
+    for (const [name, rule] of Object.entries(optional)) if (record[name] !== undefined && !rule[1](record[name])) return problem(`${prefix}${name}`, record[name], rule)
+    return undefined
+  }
+  const eachOf = (items: unknown[], prefix: string, visit: (item: Record<string, unknown>, at: string) => string | undefined): string | undefined => {
+    for (const [index, item] of items.entries()) {
+      const at = `${prefix}[${index}]`
+      if (!RECORD[1](item)) return problem(at, item, RECORD)
+      const found = visit(item as Record<string, unknown>, `${at}.`)
+      if (found) return found
+    }
+    return undefined
+  }
+  if (!RECORD[1](report)) return problem('the report', report, RECORD)
+  const top = report as Record<string, unknown>
+  if (top.schemaVersion !== 1) return `schemaVersion is ${shownValue(top.schemaVersion)}, not 1`
+  return (
+    check(top, '', { platforms: LIST }, { createdAt: TEXT }) ??
+    eachOf(top.platforms as unknown[], 'platforms', (platform, at) => {
+      const severities: Record<string, FieldCheck> = Object.fromEntries(SEVERITIES.map(severity => [severity, BYTES]))
+      return (
+        check(platform, at, { platform: TEXT, size: BYTES, compressedSize: BYTES, layerCount: BYTES, wastedBytes: BYTES, layers: LIST }, { vulnerabilities: RECORD, stages: LIST }) ??
+        (platform.vulnerabilities ? check(platform.vulnerabilities as Record<string, unknown>, `${at}vulnerabilities.`, severities) : undefined) ??
+        (platform.stages ? eachOf(platform.stages as unknown[], `${at}stages`, (stage, inner) => check(stage, inner, { stage: TEXT, bytes: BYTES })) : undefined) ??
+        eachOf(platform.layers as unknown[], `${at}layers`, (layer, inner) =>
+          check(layer, inner, { digest: TEXT, size: BYTES, compressedSize: BYTES, createdBy: TEXT }, { instruction: TEXT, line: LINE })
+        )
+      )
+    })
+  )
+}
+
+/** A baseline from a report file (given with `baseline`, or restored from the cache), checked field by field. */
 export async function readBaselineFile(file: string, shown: string): Promise<Baseline> {
-  let report: Report
+  let report: unknown
   try {
-    report = JSON.parse(await readFile(file, 'utf8')) as Report
+    report = JSON.parse(await readRegularFile(file, FILE_LIMITS[Input.Baseline]))
   } catch (error) {
-    throw new BaselineError(`Input "baseline": cannot read the report "${shown}" (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+    const reason = error instanceof SyntaxError ? `not JSON: ${error.message}` : (error as Error).message
+    throw new BaselineError(`Input "baseline": cannot read the report "${shown}" (${reason})`)
   }
-  if (report?.schemaVersion !== 1 || !Array.isArray(report.platforms)) {
-    throw new BaselineError(`Input "baseline": "${shown}" is not an image-budget report of schema version 1`)
-  }
-  return baselineFromReport(report, 'file', shown)
+  const problem = checkReport(report)
+  if (problem) throw new BaselineError(`Input "baseline": "${shown}" is not an image-budget report of schema version 1: ${problem}`)
+  return baselineFromReport(report as Report, 'file', shown)
 }
 
 /**

@@ -1,13 +1,16 @@
-import { copyFile, mkdir, stat } from 'node:fs/promises'
+import { mkdir, stat } from 'node:fs/promises'
 import * as path from 'node:path'
-import { cacheScope } from '../build/args.js'
 import type { Inputs } from '../config/inputs.js'
+import { Input } from '../constants.js'
+import { FILE_LIMITS, readRegularFile } from '../files/safe-read.js'
+import { writeFileSafely } from '../files/safe-write.js'
 import type { GitHubContext } from '../github/context.js'
 import { isPullRequest } from '../github/context.js'
 import type { Host } from '../host.js'
 import type { CacheBackend } from '../image/layer-cache.js'
 import { parseReference, ReferenceError } from '../image/reference.js'
 import { dockerConfigAuth, RegistrySource } from '../image/registry.js'
+import { slugOf } from '../names.js'
 import type { Report } from '../report/report.js'
 import { baselineFromImage, BaselineError, computeDelta, readBaselineFile, type Baseline } from './baseline.js'
 
@@ -18,15 +21,20 @@ export interface BaselineDeps {
   fetch: typeof fetch
   cache?: CacheBackend
   github?: GitHubContext
-  /** A folder at the same path on every run (the Actions cache keys hash paths). */
+  /** A folder at the same path on every run (the Actions cache keys hash paths), see baselineDir. */
   dir: string
 }
 
 const REPORT_FILE = 'report.json'
 
+/** The folder an image's kept baseline is restored into and saved from, one per image under the temporary root. */
+export function baselineDir(tempRoot: string, name: string): string {
+  return path.join(tempRoot, 'image-budget-baseline', slugOf(name))
+}
+
 /** Cache keys of an image's reports on a branch: one per commit, found by the branch's prefix. */
 export function reportCacheKeys(name: string, branch: string, sha: string): { key: string; prefix: string } {
-  const prefix = `image-budget-report-v1-${cacheScope(name)}-${cacheScope(branch)}-`
+  const prefix = `image-budget-report-v1-${slugOf(name)}-${slugOf(branch)}-`
   return { key: `${prefix}${sha}`, prefix }
 }
 
@@ -95,8 +103,10 @@ export async function saveBaseline(inputs: Inputs, name: string, reportPath: str
   if (github.eventName !== 'push' || github.branch === '' || github.branch !== github.defaultBranch) return false
   const { key } = reportCacheKeys(name, github.branch, github.sha)
   try {
-    await mkdir(deps.dir, { recursive: true })
-    await copyFile(reportPath, path.join(deps.dir, REPORT_FILE))
+    // The copy stays inside the folder of kept baselines, whatever links or names lead elsewhere.
+    const report = await readRegularFile(reportPath, FILE_LIMITS[Input.Baseline])
+    await mkdir(path.dirname(deps.dir), { recursive: true })
+    await writeFileSafely(path.join(deps.dir, REPORT_FILE), report, { roots: [path.dirname(deps.dir)], what: 'the baseline copy of the report' })
     await deps.cache.save([deps.dir], key)
     deps.host.info(`Report kept as the baseline of ${github.branch} (${key})`)
     return true

@@ -1,6 +1,7 @@
 import { InputError } from '../config/errors.js'
 import type { Inputs } from '../config/inputs.js'
 import { Input } from '../constants.js'
+import { slugOf } from '../names.js'
 
 /** What the build needs beyond the inputs: paths chosen by the pipeline and the runner's cache. */
 export interface BuildPaths {
@@ -37,10 +38,8 @@ export function hasActionsCache(env: NodeJS.ProcessEnv): boolean {
   return Boolean(env.ACTIONS_RUNTIME_TOKEN && (env.ACTIONS_RESULTS_URL || env.ACTIONS_CACHE_URL))
 }
 
-/** Cache scopes are keys of the cache service: keep them to characters that need no quoting. */
-export function cacheScope(name: string): string {
-  return name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'image'
-}
+/** Cache scopes are keys of the cache service: the same slug as every name-derived file name. */
+export { slugOf as cacheScope } from '../names.js'
 
 /**
  * The cache the build uses: the user's, or on GitHub with the Actions cache available and none given,
@@ -50,7 +49,7 @@ export function cacheSpecs(inputs: Inputs, name: string, env: NodeJS.ProcessEnv)
   if (inputs['cache-from'].length > 0 || inputs['cache-to'].length > 0 || !hasActionsCache(env)) {
     return { from: inputs['cache-from'], to: inputs['cache-to'] }
   }
-  const scope = cacheScope(name)
+  const scope = slugOf(name)
   return { from: [`type=gha,scope=${scope}`], to: [`type=gha,scope=${scope},mode=max,ignore-error=true`] }
 }
 

@@ -1,9 +1,10 @@
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair } from 'yaml'
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Alias, type Node, type YAMLMap } from 'yaml'
 import { SMELL_RULE_NAMES, type SmellLevel, type SmellRule } from '../analysis/smells.js'
-import { RULE_NAMES, Rule, VULNERABILITY_RULE, type RuleName } from '../constants.js'
+import { Input, RULE_NAMES, Rule, VULNERABILITY_RULE, type RuleName } from '../constants.js'
+import { FILE_LIMITS, formatLimit } from '../files/safe-read.js'
 import { SEVERITIES, type Severity, type SeverityCounts } from '../scan/trivy-report.js'
 import { InputError } from './errors.js'
-import { parseCount, parseSize, SizeError } from './size.js'
+import { formatSize, parseCount, parseSize, SizeError } from './size.js'
 
 export type Level = 'error' | 'warning'
 export const LEVELS: readonly Level[] = ['error', 'warning']
@@ -89,14 +90,38 @@ export function parseLimit(rule: RuleName, value: string | number): { limit: num
 }
 
 /**
+ * Entries read (merged ones included) and aliases followed: a real file of 1 MiB needs a tenth,
+ * an alias bomb (merges of merges of the same mapping) needs far more.
+ */
+const MAX_EXPANSION = 1_000_000
+/** Merge keys bringing mappings that have merge keys themselves, and so on. */
+const MAX_MERGE_DEPTH = 64
+const MAX_BUDGET_FILE_BYTES = FILE_LIMITS[Input.BudgetFile]
+const SHOWN_VALUE_LENGTH = 80
+
+/** A key and its value in a mapping, after merge keys (`<<: *defaults`) are applied. */
+interface Entry {
+  key: string
+  keyNode: unknown
+  value: unknown
+}
+
+/**
  * Parses the budget file. Every problem is an InputError naming the file, the line, the key and the
- * value, so a user can fix it without reading this code.
+ * value, so a user can fix it without reading this code. Anchors, aliases and merge keys are YAML
+ * users share budgets with; they are followed here, counted, so that no file expands beyond a cap.
+ * Everything is linear in the file's size: keys are checked for duplicates with a set per mapping
+ * (the yaml package's own check compares each key with all before it), and aliases are resolved
+ * from an index of anchors made in one pass (its Alias.resolve walks the whole document each time).
  */
 export function parseBudgetFile(path: string, text: string): BudgetFile {
+  if (text.length > MAX_BUDGET_FILE_BYTES || Buffer.byteLength(text) > MAX_BUDGET_FILE_BYTES) {
+    throw new InputError(`${path}: the budget file is ${formatSize(Buffer.byteLength(text))}, more than the ${formatLimit(MAX_BUDGET_FILE_BYTES)} a budget file may hold`)
+  }
   const lines = new LineCounter()
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true })
-  const where = (node: Node | null | undefined): string => {
-    const offset = node?.range?.[0]
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false })
+  const where = (node: unknown): string => {
+    const offset = (node as Node | null | undefined)?.range?.[0]
     return offset === undefined ? path : `${path}:${lines.linePos(offset).line}`
   }
   if (doc.errors.length > 0) {
@@ -105,16 +130,96 @@ export function parseBudgetFile(path: string, text: string): BudgetFile {
   }
   const result: BudgetFile = { path, defaults: {}, images: {}, smells: {}, ignore: [] }
   if (doc.contents === null) return result
-  if (!isMap(doc.contents)) throw new InputError(`${where(doc.contents)}: the budget file must be a mapping`)
 
-  const fail = (node: Node | null | undefined, key: string, message: string): never => {
+  // The anchor an alias names is the last one of that name before it, in document order.
+  const anchored = new Map<Alias, Node | undefined>()
+  const anchors = new Map<string, Node>()
+  visit(doc, {
+    Node: (_key, node) => {
+      if (isAlias(node)) anchored.set(node, anchors.get(node.source))
+      else if (node.anchor) anchors.set(node.anchor, node)
+    }
+  })
+  let expansionLeft = MAX_EXPANSION
+  const expand = (): void => {
+    if (--expansionLeft < 0) throw new InputError(`${path}: aliases and merge keys expand to more than ${MAX_EXPANSION} entries: the budget file is refused`)
+  }
+  // An alias never names another alias (aliases carry no anchor): one step resolves it.
+  const deref = (node: unknown): unknown => {
+    if (!isAlias(node)) return node
+    expand()
+    const target = anchored.get(node)
+    if (target === undefined) throw new InputError(`${where(node)}: the alias *${node.source} names no anchor (&${node.source}) before it`)
+    return target
+  }
+  /** The value as the user wrote it, short, however large or aliased it is. */
+  const valueText = (node: unknown): string => {
+    let budget = 40
+    const show = (item: unknown): string => {
+      const value = deref(item)
+      if (--budget < 0) return '…'
+      if (isScalar(value)) return JSON.stringify(value.value) ?? String(value.value)
+      if (isSeq(value)) return `[${value.items.slice(0, budget + 1).map(show).join(',')}]`
+      if (isMap(value)) return `{${value.items.slice(0, budget + 1).map(pair => `${show(pair.key)}:${show(pair.value)}`).join(',')}}`
+      return 'null'
+    }
+    const shown = show(node)
+    return shown.length > SHOWN_VALUE_LENGTH ? `${shown.slice(0, SHOWN_VALUE_LENGTH - 1)}…` : shown
+  }
+  const fail = (node: unknown, key: string, message: string): never => {
     throw new InputError(`${where(node)}: ${key}: ${message}`)
   }
-  const keyOf = (pair: Pair): string => (isScalar(pair.key) ? String(pair.key.value) : String(pair.key))
-  const valueText = (node: unknown): string =>
-    isScalar(node) ? JSON.stringify(node.value) : JSON.stringify((node as Node | null)?.toJSON?.() ?? null)
+  const keyOf = (keyNode: unknown): string => {
+    const key = deref(keyNode)
+    return isScalar(key) ? String(key.value) : valueText(key)
+  }
+  const isMergeKey = (keyNode: unknown): boolean => isScalar(keyNode) && keyNode.value === '<<' && (keyNode.type === undefined || keyNode.type === 'PLAIN')
+  const isEmpty = (node: unknown): boolean => node === null || node === undefined || (isScalar(node) && node.value === null)
 
-  const parseVulnerabilityBudget = (node: unknown, key: string): VulnerabilityBudget => {
+  /** The entries of a mapping, its own first, then those its merge keys bring that it does not set. */
+  const merging = new Set<YAMLMap>()
+  const entriesOf = (map: YAMLMap, keyPath: string): Entry[] => {
+    const entries: Entry[] = []
+    const seen = new Set<string>()
+    const merges: unknown[] = []
+    for (const pair of map.items) {
+      expand()
+      if (isMergeKey(pair.key)) {
+        merges.push(pair.value)
+        continue
+      }
+      const key = keyOf(pair.key)
+      if (seen.has(key)) throw new InputError(`${where(pair.key)}: invalid YAML: Map keys must be unique ("${key}" is set twice${keyPath ? ` in ${keyPath}` : ''})`)
+      seen.add(key)
+      entries.push({ key, keyNode: pair.key, value: pair.value })
+    }
+    if (merges.length === 0) return entries
+    const mergeKey = `${keyPath ? `${keyPath}.` : ''}<<`
+    if (merging.size >= MAX_MERGE_DEPTH) fail(merges[0], mergeKey, `merge keys bring mappings with merge keys more than ${MAX_MERGE_DEPTH} deep`)
+    merging.add(map)
+    // Of several merged mappings, the first that sets a key wins, as YAML's merge key says.
+    for (const merge of merges) {
+      const source = deref(merge)
+      for (const item of isSeq(source) ? source.items : [source]) {
+        const merged = deref(item)
+        if (!isMap(merged)) fail(item, mergeKey, `a merge key takes a mapping or a list of them (<<: *defaults), got ${valueText(item)}`)
+        if (merging.has(merged as YAMLMap)) fail(item, mergeKey, `the mapping merges itself (through ${valueText(item)})`)
+        for (const entry of entriesOf(merged as YAMLMap, keyPath)) {
+          if (seen.has(entry.key)) continue
+          seen.add(entry.key)
+          entries.push(entry)
+        }
+      }
+    }
+    merging.delete(map)
+    return entries
+  }
+
+  const contents = doc.contents
+  if (!isMap(contents)) throw new InputError(`${where(contents)}: the budget file must be a mapping`)
+
+  const parseVulnerabilityBudget = (raw: unknown, key: string): VulnerabilityBudget => {
+    const node = deref(raw)
     if (isScalar(node) && typeof node.value === 'string') {
       try {
         return { limits: parseVulnerabilityLimits(node.value), fixableOnly: false, level: 'error', source: where(node) }
@@ -122,67 +227,71 @@ export function parseBudgetFile(path: string, text: string): BudgetFile {
         return fail(node, key, (error as Error).message)
       }
     }
-    if (!isMap(node)) return fail(node as Node, key, `must be severity=count pairs or a mapping, got ${valueText(node)}`)
+    if (!isMap(node)) return fail(node, key, `must be severity=count pairs or a mapping, got ${valueText(node)}`)
     const budget: VulnerabilityBudget = { limits: {}, fixableOnly: false, level: 'error', source: where(node) }
-    for (const inner of node.items) {
-      const name = keyOf(inner)
-      const value = isScalar(inner.value) ? inner.value.value : undefined
+    for (const inner of entriesOf(node, key)) {
+      const name = inner.key
+      const valueNode = deref(inner.value)
+      const value = isScalar(valueNode) ? valueNode.value : undefined
       if ((SEVERITIES as readonly string[]).includes(name)) {
         if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-          fail(inner.value as Node, `${key}.${name}`, `must be a whole, non-negative number, got ${valueText(inner.value)}`)
+          fail(valueNode, `${key}.${name}`, `must be a whole, non-negative number, got ${valueText(valueNode)}`)
         }
         budget.limits[name as Severity] = value as number
       } else if (name === 'fixable-only') {
-        if (typeof value !== 'boolean') fail(inner.value as Node, `${key}.${name}`, `must be true or false, got ${valueText(inner.value)}`)
+        if (typeof value !== 'boolean') fail(valueNode, `${key}.${name}`, `must be true or false, got ${valueText(valueNode)}`)
         budget.fixableOnly = value as boolean
       } else if (name === 'level') {
-        if (!(LEVELS as readonly unknown[]).includes(value)) fail(inner.value as Node, `${key}.level`, `must be error or warning, got ${valueText(inner.value)}`)
+        if (!(LEVELS as readonly unknown[]).includes(value)) fail(valueNode, `${key}.level`, `must be error or warning, got ${valueText(valueNode)}`)
         budget.level = value as Level
       } else {
-        fail(inner.key as Node, `${key}.${name}`, `unknown key (expected ${[...SEVERITIES, 'fixable-only', 'level'].join(', ')})`)
+        fail(inner.keyNode, `${key}.${name}`, `unknown key (expected ${[...SEVERITIES, 'fixable-only', 'level'].join(', ')})`)
       }
     }
     if (Object.keys(budget.limits).length === 0) fail(node, key, 'names no severity')
     return budget
   }
 
-  const parseBudgets = (node: unknown, keyPath: string): Budgets => {
-    if (node === null || (isScalar(node) && node.value === null)) return {}
-    if (!isMap(node)) return fail(node as Node, keyPath, `must be a mapping of rules, got ${valueText(node)}`)
+  const parseBudgets = (raw: unknown, keyPath: string): Budgets => {
+    const node = deref(raw)
+    if (isEmpty(node)) return {}
+    if (!isMap(node)) return fail(node, keyPath, `must be a mapping of rules, got ${valueText(node)}`)
     const budgets: Budgets = {}
-    for (const pair of node.items) {
-      const ruleName = keyOf(pair)
+    for (const entry of entriesOf(node, keyPath)) {
+      const ruleName = entry.key
       const key = `${keyPath}.${ruleName}`
       if (ruleName === VULNERABILITY_RULE) {
-        budgets[VULNERABILITY_RULE] = parseVulnerabilityBudget(pair.value, key)
+        budgets[VULNERABILITY_RULE] = parseVulnerabilityBudget(entry.value, key)
         continue
       }
       if (!(RULE_NAMES as readonly string[]).includes(ruleName)) {
-        fail(pair.key as Node, key, `unknown rule (known rules: ${RULE_NAMES.join(', ')})`)
+        fail(entry.keyNode, key, `unknown rule (known rules: ${RULE_NAMES.join(', ')})`)
       }
       const rule = ruleName as RuleName
-      let limitNode: unknown = pair.value
+      const value = deref(entry.value)
+      let limitNode: unknown = value
       let level: Level = 'error'
-      if (isMap(pair.value)) {
-        for (const inner of pair.value.items) {
-          const innerKey = keyOf(inner)
+      if (isMap(value)) {
+        const inner = entriesOf(value, key)
+        for (const { key: innerKey, keyNode } of inner) {
           if (!(RULE_OBJECT_KEYS as readonly string[]).includes(innerKey)) {
-            fail(inner.key as Node, `${key}.${innerKey}`, `unknown key (expected ${RULE_OBJECT_KEYS.join(' and ')})`)
+            fail(keyNode, `${key}.${innerKey}`, `unknown key (expected ${RULE_OBJECT_KEYS.join(' and ')})`)
           }
         }
-        limitNode = pair.value.get('limit', true)
-        const levelNode = pair.value.get('level', true)
-        if (levelNode !== undefined) {
+        limitNode = deref(inner.find(item => item.key === 'limit')?.value)
+        const levelEntry = inner.find(item => item.key === 'level')
+        if (levelEntry !== undefined) {
+          const levelNode = deref(levelEntry.value)
           const levelValue = isScalar(levelNode) ? levelNode.value : undefined
           if (!(LEVELS as readonly unknown[]).includes(levelValue)) {
-            fail(levelNode as Node, `${key}.level`, `must be error or warning, got ${valueText(levelNode)}`)
+            fail(levelNode, `${key}.level`, `must be error or warning, got ${valueText(levelNode)}`)
           }
           level = levelValue as Level
         }
-        if (limitNode === undefined) fail(pair.value, key, 'has no limit')
+        if (limitNode === undefined) fail(value, key, 'has no limit')
       }
       if (!isScalar(limitNode) || (typeof limitNode.value !== 'string' && typeof limitNode.value !== 'number')) {
-        return fail(limitNode as Node, key, `must be a size, a number or { limit, level }, got ${valueText(limitNode)}`)
+        return fail(limitNode, key, `must be a size, a number or { limit, level }, got ${valueText(limitNode)}`)
       }
       try {
         budgets[rule] = { ...parseLimit(rule, limitNode.value), level, source: where(limitNode) }
@@ -194,41 +303,43 @@ export function parseBudgetFile(path: string, text: string): BudgetFile {
     return budgets
   }
 
-  for (const pair of doc.contents.items) {
-    const key = keyOf(pair)
+  for (const entry of entriesOf(contents, '')) {
+    const key = entry.key
+    const value = deref(entry.value)
     if (!(TOP_LEVEL_KEYS as readonly string[]).includes(key)) {
-      fail(pair.key as Node, key, `unknown key (expected ${TOP_LEVEL_KEYS.join(', ')})`)
+      fail(entry.keyNode, key, `unknown key (expected ${TOP_LEVEL_KEYS.join(', ')})`)
     }
     if (key === 'version') {
-      if (!isScalar(pair.value) || pair.value.value !== 1) fail(pair.value as Node, key, `must be 1, got ${valueText(pair.value)}`)
+      if (!isScalar(value) || value.value !== 1) fail(value, key, `must be 1, got ${valueText(value)}`)
     } else if (key === 'defaults') {
-      result.defaults = parseBudgets(pair.value, 'defaults')
+      result.defaults = parseBudgets(value, 'defaults')
     } else if (key === 'smells') {
-      if (pair.value === null || (isScalar(pair.value) && pair.value.value === null)) continue
-      if (!isMap(pair.value)) fail(pair.value as Node, key, `must be a mapping of smell rules to levels, got ${valueText(pair.value)}`)
-      for (const smellPair of (pair.value as { items: Pair[] }).items) {
-        const rule = keyOf(smellPair)
+      if (isEmpty(value)) continue
+      if (!isMap(value)) return fail(value, key, `must be a mapping of smell rules to levels, got ${valueText(value)}`)
+      for (const smell of entriesOf(value, key)) {
+        const rule = smell.key
         if (!(SMELL_RULE_NAMES as readonly string[]).includes(rule)) {
-          fail(smellPair.key as Node, `smells.${rule}`, `unknown smell rule (known rules: ${SMELL_RULE_NAMES.join(', ')})`)
+          fail(smell.keyNode, `smells.${rule}`, `unknown smell rule (known rules: ${SMELL_RULE_NAMES.join(', ')})`)
         }
-        const level = isScalar(smellPair.value) ? smellPair.value.value : undefined
+        const levelNode = deref(smell.value)
+        const level = isScalar(levelNode) ? levelNode.value : undefined
         if (!(SMELL_LEVELS as readonly unknown[]).includes(level)) {
-          fail(smellPair.value as Node, `smells.${rule}`, `must be error, warning or off, got ${valueText(smellPair.value)}`)
+          fail(levelNode, `smells.${rule}`, `must be error, warning or off, got ${valueText(levelNode)}`)
         }
         result.smells[rule as SmellRule] = level as SmellLevel
       }
     } else if (key === 'ignore') {
-      const items = isSeq(pair.value) ? pair.value.items : undefined
+      const items = isSeq(value) ? value.items.map(deref) : undefined
       if (!items || items.some(item => !isScalar(item) || typeof item.value !== 'string')) {
-        fail(pair.value as Node, key, `must be a list of path globs, got ${valueText(pair.value)}`)
+        fail(value, key, `must be a list of path globs, got ${valueText(value)}`)
       }
       result.ignore = (items as Array<{ value: string }>).map(item => item.value)
     } else if (key === 'images') {
-      if (pair.value === null || (isScalar(pair.value) && pair.value.value === null)) continue
-      if (!isMap(pair.value)) fail(pair.value as Node, key, `must be a mapping of image names, got ${valueText(pair.value)}`)
-      for (const imagePair of (pair.value as { items: Pair[] }).items) {
-        const name = keyOf(imagePair)
-        result.images[name] = parseBudgets(imagePair.value, `images.${name}`)
+      if (isEmpty(value)) continue
+      if (!isMap(value)) return fail(value, key, `must be a mapping of image names, got ${valueText(value)}`)
+      for (const image of entriesOf(value, key)) {
+        // Defined, not assigned: an image may be called `__proto__`.
+        Object.defineProperty(result.images, image.key, { value: parseBudgets(image.value, `images.${image.key}`), enumerable: true, writable: true, configurable: true })
       }
     }
   }
@@ -237,5 +348,6 @@ export function parseBudgetFile(path: string, text: string): BudgetFile {
 
 /** The budgets of one image: the file's defaults, then its entry for the image, then inline inputs. */
 export function budgetsFor(name: string, file: BudgetFile | undefined, inline: Budgets): Budgets {
-  return { ...(file?.defaults ?? {}), ...(file?.images[name] ?? {}), ...inline }
+  const own = file && Object.hasOwn(file.images, name) ? file.images[name] : {}
+  return { ...(file?.defaults ?? {}), ...own, ...inline }
 }

@@ -61,6 +61,8 @@ export interface Inputs {
   'trivy-version': string
   'trivy-db-repository': string[]
   'scan-failure': 'error' | 'warning'
+  /** As written (`20m`); parsed where the scan runs. */
+  'scan-timeout': string
   baseline: string
   'max-size-increase': string
   comment: CommentMode
@@ -197,6 +199,7 @@ export function getInputs(read: InputReader): Inputs {
     'trivy-version': text(Input.TrivyVersion) || DEFAULT_TRIVY_VERSION,
     'trivy-db-repository': list(Input.TrivyDbRepository),
     'scan-failure': parseEnum(Input.ScanFailure, read(Input.ScanFailure), ['error', 'warning'] as const, 'error'),
+    'scan-timeout': text(Input.ScanTimeout),
     baseline: text(Input.Baseline) || 'auto',
     'max-size-increase': text(Input.MaxSizeIncrease),
     comment: parseEnum(Input.Comment, read(Input.Comment), ['auto', 'always', 'on-failure', 'never'] as const, 'auto'),

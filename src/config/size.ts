@@ -15,6 +15,8 @@ const UNIT_BYTES: Record<string, number> = {
 }
 
 const SIZE_PATTERN = /^(\d+(?:\.\d+)?)\s*([A-Za-z]*)$/
+/** More digits than any size needs: refused before any arithmetic on them. */
+const MAX_DIGITS = 40
 
 export class SizeError extends Error {}
 
@@ -36,9 +38,15 @@ export function parseSize(text: string | number): number {
   if (unit === '' && amount.includes('.')) {
     throw new SizeError(`"${text}" is a fraction of a byte`)
   }
-  const bytes = Math.round(Number(amount) * multiplier)
-  if (!Number.isSafeInteger(bytes)) throw new SizeError(`"${text}" is too large`)
-  return bytes
+  // Exact decimal arithmetic: 1.1MB is 1100000 bytes, not 1100000.0000000002, and 0.5B is refused, not rounded.
+  if (amount.length > MAX_DIGITS) throw new SizeError(`"${text}" has too many digits to be a size`)
+  const [whole, fraction = ''] = amount.split('.')
+  const scale = 10n ** BigInt(fraction.length)
+  const scaled = BigInt(whole + fraction) * BigInt(multiplier)
+  if (scaled % scale !== 0n) throw new SizeError(`"${text}" comes to a fraction of a byte: sizes are whole bytes`)
+  const bytes = scaled / scale
+  if (bytes > BigInt(Number.MAX_SAFE_INTEGER)) throw new SizeError(`"${text}" is too large (at most ${Number.MAX_SAFE_INTEGER} bytes)`)
+  return Number(bytes)
 }
 
 /** Parses a whole, non-negative count such as a number of layers. */
@@ -48,6 +56,28 @@ export function parseCount(text: string | number): number {
     throw new SizeError(`"${text}" is not a whole, non-negative number`)
   }
   return value
+}
+
+const DURATION_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000 }
+/** The longest deadline: a day, far beyond a job's 6 hours, far below what timers hold. */
+const MAX_DURATION_MS = 24 * 3_600_000
+
+/** Parses `20m`, `90s` or `1h` into milliseconds: more than none, at most a day. */
+export function parseDuration(text: string): number {
+  const match = /^(\d{1,9})\s*(s|m|h)$/.exec(text.trim())
+  const milliseconds = match ? Number(match[1]) * DURATION_UNITS[match[2]] : NaN
+  if (!(milliseconds > 0) || milliseconds > MAX_DURATION_MS) {
+    throw new SizeError(`"${text}" is not a duration from 1s to 24h (examples: 20m, 90s, 1h)`)
+  }
+  return milliseconds
+}
+
+/** Formats a duration given in milliseconds as parseDuration reads it. */
+export function formatDuration(milliseconds: number): string {
+  for (const [unit, size] of Object.entries(DURATION_UNITS).reverse()) {
+    if (milliseconds % size === 0) return `${milliseconds / size}${unit}`
+  }
+  return `${milliseconds} ms`
 }
 
 /** Formats bytes with SI units, as `docker images` does: 1 decimal below 100 of a unit. */

@@ -38,7 +38,8 @@ export function parsePlainIgnores(text: string, source: string): IgnoreRule[] {
 export function parseYamlIgnores(text: string, source: string): IgnoreRule[] {
   let document: { vulnerabilities?: Array<{ id?: unknown; paths?: unknown; expired_at?: unknown }> } | null
   try {
-    document = parse(text)
+    // Without the package's duplicate-key check, which compares each key with all before it.
+    document = parse(text, { uniqueKeys: false })
   } catch (error) {
     throw new IgnoreFileError(`${source}: invalid YAML: ${(error as Error).message.split('\n')[0]}`)
   }
@@ -72,12 +73,19 @@ export function applyIgnores(
   rules: readonly IgnoreRule[],
   today: string
 ): { kept: VulnerabilityFinding[]; ignored: VulnerabilityFinding[]; expired: IgnoreRule[] } {
-  const active = rules.filter(rule => rule.expires === undefined || rule.expires >= today)
   const expired = rules.filter(rule => rule.expires !== undefined && rule.expires < today)
+  // By id: a large report against a large ignore file stays linear.
+  const active = new Map<string, IgnoreRule[]>()
+  for (const rule of rules) {
+    if (rule.expires !== undefined && rule.expires < today) continue
+    const same = active.get(rule.id)
+    if (same) same.push(rule)
+    else active.set(rule.id, [rule])
+  }
   const kept: VulnerabilityFinding[] = []
   const ignored: VulnerabilityFinding[] = []
   for (const finding of findings) {
-    const suppressed = active.some(rule => rule.id === finding.id && (!rule.paths || rule.paths.some(path => finding.target === path || finding.target.startsWith(`${path}/`))))
+    const suppressed = (active.get(finding.id) ?? []).some(rule => !rule.paths || rule.paths.some(path => finding.target === path || finding.target.startsWith(`${path}/`)))
     ;(suppressed ? ignored : kept).push(finding)
   }
   return { kept, ignored, expired }

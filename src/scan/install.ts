@@ -10,6 +10,9 @@ export const DEFAULT_TRIVY_VERSION = '0.68.0'
 export const TRIVY_RELEASES = 'https://github.com/aquasecurity/trivy/releases/download'
 export const DOWNLOAD_DELAYS = [1000, 4000, 10000]
 
+/** A `trivy --version` that hangs (a broken wrapper on PATH) counts as no Trivy. */
+const VERSION_TIMEOUT_MS = 60_000
+
 export class TrivyInstallError extends Error {}
 
 export interface InstallDeps {
@@ -66,7 +69,7 @@ async function download(url: string, deps: InstallDeps): Promise<Buffer> {
 }
 
 async function installedVersion(binary: string, exec: Exec): Promise<string | undefined> {
-  const result = await exec(binary, ['--version'], { silent: true }).catch(() => undefined)
+  const result = await exec(binary, ['--version'], { silent: true, timeoutMs: VERSION_TIMEOUT_MS }).catch(() => undefined)
   return result && result.exitCode === 0 ? parseTrivyVersion(result.stdout) : undefined
 }
 

@@ -1,18 +1,22 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
 import { InputError } from '../config/errors.js'
 import type { Inputs } from '../config/inputs.js'
+import { parseDuration, SizeError } from '../config/size.js'
 import { Input } from '../constants.js'
+import { readInputFile } from '../files/safe-read.js'
+import { writeFileSafely, writeRoots } from '../files/safe-write.js'
 import type { Clock, Exec, Host } from '../host.js'
 import type { CacheBackend } from '../image/layer-cache.js'
 import type { PlatformImage } from '../image/measure.js'
+import { slugOf } from '../names.js'
 import type { FindingReport, PlatformReport, Report } from '../report/report.js'
+import { createScrubber, scrubDeep, secretValues } from '../secrets.js'
 import { filterFindings, worstFirst } from './filter.js'
 import { IgnoreFileError, parseIgnoreFile, type IgnoreRule } from './ignores.js'
 import { checkVersionInput, installTrivy } from './install.js'
 import type { Sleep } from './retry.js'
 import { toSarif, type SarifFinding } from './sarif.js'
-import { DEFAULT_DB_REPOSITORIES, restoreDatabase, saveDatabase, scanTarget, type ScanTarget } from './scan.js'
+import { DEFAULT_DB_REPOSITORIES, DEFAULT_SCAN_TIMEOUT, restoreDatabase, saveDatabase, scanTarget, type ScanTarget } from './scan.js'
 import { emptyCounts, parseTrivyReport, SEVERITIES, type ScanResult, type SeverityCounts } from './trivy-report.js'
 
 export interface ScanStepDeps {
@@ -30,6 +34,9 @@ export interface ScanStepDeps {
   cache?: CacheBackend
   /** Where Trivy releases come from (tests point it at a local server). */
   releases?: string
+  /** Where secrets are looked up (`secret-envs`, runner tokens), and the temporary root SARIF may go to. */
+  env?: NodeJS.ProcessEnv
+  tempRoot?: string
 }
 
 export interface ScanStepInput {
@@ -45,12 +52,7 @@ export interface ScanStepInput {
 export async function readIgnores(inputs: Inputs, cwd: string): Promise<IgnoreRule[]> {
   const rules: IgnoreRule[] = []
   for (const file of inputs.trivyignores) {
-    let text: string
-    try {
-      text = await readFile(path.resolve(cwd, file), 'utf8')
-    } catch (error) {
-      throw new InputError(`Input "${Input.Trivyignores}": cannot read "${file}" (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
-    }
+    const text = await readInputFile(Input.Trivyignores, file, path.resolve(cwd, file))
     try {
       rules.push(...parseIgnoreFile(text, file))
     } catch (error) {
@@ -101,22 +103,25 @@ export function worstCounts(platforms: readonly PlatformReport[]): SeverityCount
 export async function scanStep(input: ScanStepInput, deps: ScanStepDeps): Promise<{ sarifPath?: string }> {
   const { inputs, report } = input
   if (!inputs.scan && inputs['trivy-report'] === '') return {}
+  let timeoutMs: number
+  try {
+    timeoutMs = parseDuration(inputs['scan-timeout'] || DEFAULT_SCAN_TIMEOUT)
+  } catch (error) {
+    if (error instanceof SizeError) throw new InputError(`Input "${Input.ScanTimeout}": ${error.message}`)
+    throw error
+  }
   const ignores = await readIgnores(inputs, deps.cwd)
+  const scrub = createScrubber(secretValues(inputs, deps.env ?? process.env))
   const today = new Date(deps.clock.now()).toISOString().slice(0, 10)
   const filter = { severities: inputs.severity, ignoreUnfixed: inputs['ignore-unfixed'], ignores, today }
   report.scan = { source: '', severities: inputs.severity, ignoreUnfixed: inputs['ignore-unfixed'], ignored: 0, expiredIgnores: [] }
   const scan = report.scan
 
+  const sarifFindings: SarifFinding[] = []
   try {
     const results = new Map<string, ScanResult>()
     if (inputs['trivy-report'] !== '') {
-      const file = path.resolve(deps.cwd, inputs['trivy-report'])
-      let text: string
-      try {
-        text = await readFile(file, 'utf8')
-      } catch (error) {
-        throw new InputError(`Input "${Input.TrivyReport}": cannot read "${inputs['trivy-report']}" (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
-      }
+      const text = await readInputFile(Input.TrivyReport, inputs['trivy-report'], path.resolve(deps.cwd, inputs['trivy-report']))
       const parsed = parseTrivyReport(text, inputs['trivy-report'])
       scan.source = inputs['trivy-report']
       for (const platform of input.platforms) results.set(platform.platform, parsed)
@@ -130,19 +135,19 @@ export async function scanStep(input: ScanStepInput, deps: ScanStepDeps): Promis
       const settings = {
         binary,
         cacheDir: deps.trivyCacheDir,
-        dbRepositories: inputs['trivy-db-repository'].length > 0 ? inputs['trivy-db-repository'] : DEFAULT_DB_REPOSITORIES
+        dbRepositories: inputs['trivy-db-repository'].length > 0 ? inputs['trivy-db-repository'] : DEFAULT_DB_REPOSITORIES,
+        timeoutMs
       }
       for (const platform of input.platforms) {
-        const target = await input.targetFor(platform, path.join(deps.workDir, 'scan', platform.platform.replace(/\//g, '-')))
+        const target = await input.targetFor(platform, path.join(deps.workDir, 'scan', slugOf(platform.platform)))
         const result = await deps.host.group(`Scan ${platform.platform} with trivy`, () =>
-          scanTarget(target, settings, { exec: deps.exec, host: deps.host, sleep: deps.sleep, workDir: deps.workDir })
+          scanTarget(target, settings, { exec: deps.exec, host: deps.host, sleep: deps.sleep, workDir: deps.workDir, scrub })
         )
         results.set(platform.platform, result)
       }
       if (deps.cache) await saveDatabase(deps.cache, deps.trivyCacheDir, today, restored, deps.host)
     }
 
-    const sarifFindings: SarifFinding[] = []
     const expired = new Set<string>()
     for (const platform of report.platforms) {
       const result = results.get(platform.platform)
@@ -150,7 +155,8 @@ export async function scanStep(input: ScanStepInput, deps: ScanStepDeps): Promis
       const counted = filterFindings(result, filter)
       platform.vulnerabilities = counted.vulnerabilities
       platform.fixable = counted.fixable
-      platform.findings = findingReports(counted, platform)
+      // What Trivy or a given report says is quoted in the report, the comment and SARIF.
+      platform.findings = scrubDeep(findingReports(counted, platform), scrub)
       scan.ignored += counted.ignored
       for (const rule of counted.expired) expired.add(`${rule.id} (${rule.source}, expired ${rule.expires})`)
       for (const finding of platform.findings) {
@@ -160,15 +166,17 @@ export async function scanStep(input: ScanStepInput, deps: ScanStepDeps): Promis
     scan.expiredIgnores = [...expired]
     for (const rule of scan.expiredIgnores) deps.host.warning(`An ignore rule has expired and no longer suppresses: ${rule}`)
 
-    if (inputs.sarif === '') return {}
-    const sarifPath = path.resolve(deps.cwd, inputs.sarif)
-    await mkdir(path.dirname(sarifPath), { recursive: true })
-    await writeFile(sarifPath, `${JSON.stringify(toSarif(sarifFindings, input.dockerfile, input.version), null, 2)}\n`)
-    return { sarifPath }
   } catch (error) {
+    if (error instanceof Error) error.message = scrub(error.message)
     if (error instanceof InputError || inputs['scan-failure'] === 'error') throw error
     scan.error = (error as Error).message
     deps.host.warning(`The image was not scanned (scan-failure: warning): ${scan.error}`)
     return {}
   }
+  // Outside the scan's failure policy: an output that cannot be written is an error, not a skipped scan.
+  if (inputs.sarif === '') return {}
+  const sarifPath = path.resolve(deps.cwd, inputs.sarif)
+  const roots = writeRoots({ cwd: deps.cwd, tempRoot: deps.tempRoot ?? deps.workDir, env: deps.env ?? process.env })
+  await writeFileSafely(sarifPath, `${JSON.stringify(toSarif(sarifFindings, input.dockerfile, input.version), null, 2)}\n`, { roots, what: `the SARIF file (input "${Input.Sarif}")` })
+  return { sarifPath }
 }

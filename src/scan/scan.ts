@@ -1,14 +1,21 @@
-import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises'
+import { mkdir, symlink, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
+import { formatDuration } from '../config/size.js'
+import { Input } from '../constants.js'
+import { FILE_LIMITS, readRegularFile } from '../files/safe-read.js'
 import type { Exec, Host } from '../host.js'
 import type { CacheBackend } from '../image/layer-cache.js'
 import type { Descriptor } from '../image/types.js'
+import { slugOf } from '../names.js'
+import type { Scrub } from '../secrets.js'
 import { RetryableError, withRetries, type Sleep } from './retry.js'
 import { parseTrivyReport, type ScanResult } from './trivy-report.js'
 
 /** Trivy's own list of DB repositories: the mirror first, then GitHub's registry. */
 export const DEFAULT_DB_REPOSITORIES = ['mirror.gcr.io/aquasec/trivy-db:2', 'ghcr.io/aquasecurity/trivy-db:2']
 export const SCAN_DELAYS = [5000, 15000, 45000]
+/** How long one Trivy run may take, unless `scan-timeout` says otherwise: a DB download and a large image. */
+export const DEFAULT_SCAN_TIMEOUT = '20m'
 
 export class ScanError extends Error {}
 
@@ -22,10 +29,12 @@ export interface ScanSettings {
   binary: string
   cacheDir: string
   dbRepositories: string[]
+  /** Each Trivy run is stopped after this long. */
+  timeoutMs: number
 }
 
 /** The argv of one `trivy image` run, built without side effects. */
-export function trivyArgs(target: ScanTarget, output: string, settings: ScanSettings): string[] {
+export function trivyArgs(target: ScanTarget, output: string, settings: Pick<ScanSettings, 'cacheDir' | 'dbRepositories'>): string[] {
   const args = ['image', '--format', 'json', '--output', output, '--scanners', 'vuln', '--cache-dir', settings.cacheDir, '--quiet']
   args.push('--db-repository', settings.dbRepositories.join(','))
   if (target.kind === 'layout') return [...args, '--input', target.dir]
@@ -59,18 +68,26 @@ export interface ScanDeps {
   host: Host
   sleep: Sleep
   workDir: string
+  /** Takes secrets out of what Trivy printed before it is quoted anywhere. */
+  scrub: Scrub
 }
 
-/** Runs Trivy on one target and reads its report; rate limits and server errors are retried. */
+/**
+ * Runs Trivy on one target and reads its report; rate limits and server errors are retried. A run
+ * past its deadline is stopped and not retried, and the report it wrote is read with a cap.
+ */
 export async function scanTarget(target: ScanTarget, settings: ScanSettings, deps: ScanDeps): Promise<ScanResult> {
-  const output = path.join(deps.workDir, `trivy-${target.platform.replace(/\//g, '-')}.json`)
+  const output = path.join(deps.workDir, `trivy-${slugOf(target.platform)}.json`)
   await mkdir(deps.workDir, { recursive: true })
   const args = trivyArgs(target, output, settings)
   await withRetries(
     async () => {
-      const result = await deps.exec(settings.binary, args)
+      const result = await deps.exec(settings.binary, args, { timeoutMs: settings.timeoutMs })
+      const said = deps.scrub(`${result.stderr}\n${result.stdout}`)
+      if (result.timedOut) {
+        throw new ScanError(`trivy did not finish on ${target.platform} within ${formatDuration(settings.timeoutMs)} (input "${Input.ScanTimeout}") and was stopped:\n${lastLines(said)}`)
+      }
       if (result.exitCode === 0) return
-      const said = `${result.stderr}\n${result.stdout}`
       if (RATE_LIMITED.test(said)) throw new RetryableError(`trivy was refused by a registry (rate limit or server error): ${lastLines(said, 3)}`)
       throw new ScanError(`trivy failed on ${target.platform} (exit code ${result.exitCode}):\n${lastLines(said)}`)
     },
@@ -80,9 +97,10 @@ export async function scanTarget(target: ScanTarget, settings: ScanSettings, dep
   )
   let text: string
   try {
-    text = await readFile(output, 'utf8')
-  } catch {
-    throw new ScanError(`trivy exited without error on ${target.platform} but wrote no report at ${output}`)
+    text = await readRegularFile(output, FILE_LIMITS[Input.TrivyReport])
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new ScanError(`trivy exited without error on ${target.platform} but wrote no report at ${output}`)
+    throw new ScanError(`trivy's report for ${target.platform} cannot be read (${(error as Error).message})`)
   }
   return parseTrivyReport(text, `trivy's report for ${target.platform}`)
 }

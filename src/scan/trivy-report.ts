@@ -3,6 +3,8 @@
 // may hold results of several classes (os-pkgs, lang-pkgs, secret, ...); `FixedVersion` is set
 // only when a fix exists.
 
+import { shownValue } from '../shown.js'
+
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'unknown'] as const
 export type Severity = (typeof SEVERITIES)[number]
 export type SeverityCounts = Record<Severity, number>
@@ -35,23 +37,6 @@ export interface ScanResult {
 
 export class TrivyReportError extends Error {}
 
-interface TrivyVulnerability {
-  VulnerabilityID?: string
-  PkgName?: string
-  InstalledVersion?: string
-  FixedVersion?: string
-  Severity?: string
-  PrimaryURL?: string
-  Title?: string
-  Layer?: { Digest?: string; DiffID?: string }
-}
-
-interface TrivyResult {
-  Target?: string
-  Class?: string
-  Vulnerabilities?: TrivyVulnerability[] | null
-}
-
 export function emptyCounts(): SeverityCounts {
   return { critical: 0, high: 0, medium: 0, low: 0, unknown: 0 }
 }
@@ -73,7 +58,7 @@ export function countFindings(findings: readonly VulnerabilityFinding[]): Pick<S
 
 /** Parses a report; `source` names it in errors (a file path, or "trivy's output"). */
 export function parseTrivyReport(text: string, source: string): ScanResult {
-  let report: { SchemaVersion?: number; Results?: TrivyResult[] | null }
+  let report: { SchemaVersion?: unknown; Results?: unknown[] | null }
   try {
     report = JSON.parse(text)
   } catch (error) {
@@ -83,25 +68,47 @@ export function parseTrivyReport(text: string, source: string): ScanResult {
     throw new TrivyReportError(`${source} is not a Trivy JSON report`)
   }
   if (report.SchemaVersion !== undefined && report.SchemaVersion !== 2) {
-    throw new TrivyReportError(`${source} has Trivy report schema ${report.SchemaVersion}; version 2 is read`)
+    throw new TrivyReportError(`${source} has Trivy report schema ${JSON.stringify(report.SchemaVersion)}; version 2 is read`)
   }
   if (report.Results !== undefined && report.Results !== null && !Array.isArray(report.Results)) {
     throw new TrivyReportError(`${source}: Results is not a list`)
   }
+  const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
+  /** A field Trivy writes as a string, or leaves out. */
+  const field = (record: Record<string, unknown>, name: string, at: string): string | undefined => {
+    const value = record[name]
+    if (value === undefined || value === null || typeof value === 'string') return value ?? undefined
+    throw new TrivyReportError(`${source}: ${at}.${name} is ${shownValue(value)}, not a string`)
+  }
   const findings: VulnerabilityFinding[] = []
-  for (const result of report.Results ?? []) {
-    for (const vulnerability of result.Vulnerabilities ?? []) {
+  for (const [resultIndex, result] of (report.Results ?? []).entries()) {
+    const at = `Results[${resultIndex}]`
+    if (!isRecord(result)) throw new TrivyReportError(`${source}: ${at} is ${shownValue(result)}, not an object`)
+    const vulnerabilities: unknown = result.Vulnerabilities
+    if (vulnerabilities !== undefined && vulnerabilities !== null && !Array.isArray(vulnerabilities)) {
+      throw new TrivyReportError(`${source}: ${at}.Vulnerabilities is ${shownValue(vulnerabilities)}, not a list`)
+    }
+    const target = field(result, 'Target', at) ?? ''
+    const resultClass = field(result, 'Class', at) ?? ''
+    for (const [index, vulnerability] of ((vulnerabilities as unknown[] | null) ?? []).entries()) {
+      const inner = `${at}.Vulnerabilities[${index}]`
+      if (!isRecord(vulnerability)) throw new TrivyReportError(`${source}: ${inner} is ${shownValue(vulnerability)}, not an object`)
+      const layer: unknown = vulnerability.Layer
+      if (layer !== undefined && layer !== null && !isRecord(layer)) throw new TrivyReportError(`${source}: ${inner}.Layer is ${shownValue(layer)}, not an object`)
+      const fixed = field(vulnerability, 'FixedVersion', inner)
+      const link = field(vulnerability, 'PrimaryURL', inner)
+      const title = field(vulnerability, 'Title', inner)
       findings.push({
-        id: vulnerability.VulnerabilityID ?? '',
-        package: vulnerability.PkgName ?? '',
-        installed: vulnerability.InstalledVersion ?? '',
-        ...(vulnerability.FixedVersion ? { fixed: vulnerability.FixedVersion } : {}),
-        severity: severityOf(vulnerability.Severity),
-        ...(vulnerability.PrimaryURL ? { link: vulnerability.PrimaryURL } : {}),
-        ...(vulnerability.Title ? { title: vulnerability.Title } : {}),
-        class: result.Class ?? '',
-        target: result.Target ?? '',
-        ...(vulnerability.Layer ? { layer: { digest: vulnerability.Layer.Digest, diffId: vulnerability.Layer.DiffID } } : {})
+        id: field(vulnerability, 'VulnerabilityID', inner) ?? '',
+        package: field(vulnerability, 'PkgName', inner) ?? '',
+        installed: field(vulnerability, 'InstalledVersion', inner) ?? '',
+        ...(fixed ? { fixed } : {}),
+        severity: severityOf(field(vulnerability, 'Severity', inner)),
+        ...(link ? { link } : {}),
+        ...(title ? { title } : {}),
+        class: resultClass,
+        target,
+        ...(isRecord(layer) ? { layer: { digest: field(layer, 'Digest', `${inner}.Layer`), diffId: field(layer, 'DiffID', `${inner}.Layer`) } } : {})
       })
     }
   }
