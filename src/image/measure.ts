@@ -224,9 +224,13 @@ export async function readLayer(
       }
     }
   })
+  // Which stream failed first: a blob that does not decode may be another blob, and its digest says so.
+  let failed: 'blob' | 'decoder' | undefined
   try {
     const transform = decompressor(compressionOf(layer.mediaType))
     const blob = await source.open(layer)
+    blob.once('error', () => (failed ??= 'blob'))
+    for (const stream of [transform, sink]) stream?.once('error', () => (failed ??= 'decoder'))
     if (transform) await pipeline(blob, transform, sink)
     else await pipeline(blob, sink)
     // The source's stream ends only once the blob is verified: a decoder that stopped early must not
@@ -236,9 +240,19 @@ export async function readLayer(
   } catch (error) {
     await writer.discard()
     if (error instanceof BlobIntegrityError) throw error
+    if (failed === 'decoder') await verifyWhole(source, layer)
     throw new ImageFormatError(`layer ${layer.digest} of ${source.label}: ${(error as Error).message}`)
   }
   return { version: 0, size, files, entries: writer.entries, entriesBytes: writer.bytes, secrets }
+}
+
+/** Reads a blob to its end for its verification alone; throws only when it is not the blob it should be. */
+async function verifyWhole(source: BlobSource, layer: Descriptor): Promise<void> {
+  try {
+    for await (const _chunk of await source.open(layer));
+  } catch (error) {
+    if (error instanceof BlobIntegrityError) throw error
+  }
 }
 
 export interface MeasureOptions {

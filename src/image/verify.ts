@@ -22,6 +22,9 @@ export const MAX_MANIFESTS = 1000
 
 export class BlobIntegrityError extends Error {}
 
+/** A byte count in messages: exact, with its size in the report's units once it is large. */
+const bytes = (count: number): string => (count < 1000 ? `${count} bytes` : `${count} bytes (${formatSize(count)})`)
+
 /** The cap of a JSON blob of this media type. */
 export function jsonLimit(mediaType: string): number {
   return INDEX_TYPES.includes(mediaType) || MANIFEST_TYPES.includes(mediaType) ? MAX_MANIFEST_BYTES : MAX_CONFIG_BYTES
@@ -90,7 +93,7 @@ export class BlobVerifier extends Transform {
   _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.received += chunk.length
     if (this.received > this.descriptor.size) {
-      done(this.problem(`has more than the ${this.descriptor.size} bytes (${formatSize(this.descriptor.size)}) its descriptor declares`))
+      done(this.problem(`has more than the ${bytes(this.descriptor.size)} its descriptor declares`))
       return
     }
     this.hash.update(chunk)
@@ -99,7 +102,7 @@ export class BlobVerifier extends Transform {
 
   _flush(done: TransformCallback): void {
     if (this.received < this.descriptor.size) {
-      done(this.problem(`ends after ${this.received} bytes, but its descriptor declares ${this.descriptor.size} (${formatSize(this.descriptor.size)})`))
+      done(this.problem(`ends after ${this.received} bytes, but its descriptor declares ${bytes(this.descriptor.size)}`))
       return
     }
     const actual = this.hash.digest('hex')
