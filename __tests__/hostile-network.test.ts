@@ -1,8 +1,7 @@
 // A registry that hangs, trickles, loops, lies about digests and sizes, or fails for a while: each
 // case ends with the exact outcome, in bounded time, and nothing wrong is kept in the layer store.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
-import * as os from 'node:os'
+import { readdirSync, writeFileSync } from 'node:fs'
 import type { ServerResponse } from 'node:http'
 import * as path from 'node:path'
 import { baselineFromImage } from '../src/baseline/baseline.js'
@@ -11,21 +10,14 @@ import { LayerStore } from '../src/image/layer-store.js'
 import { measureImage, resolveImage } from '../src/image/measure.js'
 import { parseReference } from '../src/image/reference.js'
 import { RegistrySource, type RegistryOptions } from '../src/image/registry.js'
-import { blobOf, descriptorOf, HostileRegistry, imageOf, indexOf, LAYER_GZIP, LocalServer, type Blob, type TestImage } from './helpers/hostile-registry.js'
+import { useTempDirs } from './helpers/temp.js'
+import { blobOf, descriptorOf, HostileRegistry, imageOf, indexOf, LAYER_GZIP, LocalServer, writeBlobLayout, type Blob, type TestImage } from './helpers/hostile-registry.js'
 
 const FAST: RegistryOptions = { responseTimeoutMs: 300, idleTimeoutMs: 300, minBytesPerSecond: 100, retries: 2, retryDelayMs: 20, maxRetryDelayMs: 2000, totalTimeoutMs: 4000 }
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json'
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json'
 
-const folders: string[] = []
-const tempDir = (prefix: string): string => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), prefix))
-  folders.push(dir)
-  return dir
-}
-afterAll(() => {
-  for (const dir of folders) rmSync(dir, { recursive: true, force: true })
-})
+const tempDir = useTempDirs()
 
 /** Runs `action`, returning its outcome (value or error message) and how long it took. */
 async function timed<T>(action: () => Promise<T>): Promise<{ value?: T; error?: string; ms: number }> {
@@ -418,13 +410,7 @@ describe('a hostile registry', () => {
 })
 
 describe('an OCI layout that lies', () => {
-  function layout(manifests: object[], blobs: Blob[]): string {
-    const dir = tempDir('image-budget-oci-')
-    mkdirSync(path.join(dir, 'blobs', 'sha256'), { recursive: true })
-    for (const blob of blobs) writeFileSync(path.join(dir, 'blobs', 'sha256', blob.digest.slice(7)), blob.data)
-    writeFileSync(path.join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests }))
-    return dir
-  }
+  const layout = (manifests: object[], blobs: Blob[]): string => writeBlobLayout(tempDir('image-budget-oci-'), manifests, blobs)
 
   it('refuses a blob file whose bytes are not its digest, and one shorter than declared', async () => {
     const image = imageOf([[{ name: 'a.bin', bytes: 5000 }]])

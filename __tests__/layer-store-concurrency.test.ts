@@ -1,36 +1,23 @@
 // Several runs measuring the same layers into one layer folder at once, in one process and in
 // separate ones: every run succeeds with the same figures, and none reads a torn layer.
-import { afterAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { execFile } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from 'node:fs'
-import * as os from 'node:os'
+import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { promisify } from 'node:util'
 import ts from 'typescript'
 import { OciDirectorySource } from '../src/image/blobs.js'
 import { LayerStore } from '../src/image/layer-store.js'
 import { readLayer } from '../src/image/measure.js'
-import { blobOf, descriptorOf, imageOf, type TestImage } from './helpers/hostile-registry.js'
+import { useTempDirs } from './helpers/temp.js'
+import { blobOf, descriptorOf, imageOf, writeBlobLayout, type TestImage } from './helpers/hostile-registry.js'
 
-const folders: string[] = []
-const tempDir = (prefix: string): string => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), prefix))
-  folders.push(dir)
-  return dir
-}
-afterAll(() => {
-  for (const dir of folders) rmSync(dir, { recursive: true, force: true })
-})
+const tempDir = useTempDirs()
 
 /** Layers of many entries, so that writing one takes long enough for runs to overlap. */
 const ENTRIES = [12_000, 8_000, 3]
-function layoutOf(image: TestImage): string {
-  const dir = tempDir('image-budget-oci-')
-  mkdirSync(path.join(dir, 'blobs', 'sha256'), { recursive: true })
-  for (const blob of image.blobs) writeFileSync(path.join(dir, 'blobs', 'sha256', blob.digest.slice(7)), blob.data)
-  writeFileSync(path.join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [descriptorOf(image.manifest, { platform: { os: 'linux', architecture: 'amd64' } })] }))
-  return dir
-}
+const layoutOf = (image: TestImage): string =>
+  writeBlobLayout(tempDir('image-budget-oci-'), [descriptorOf(image.manifest, { platform: { os: 'linux', architecture: 'amd64' } })], image.blobs)
 const image = imageOf(ENTRIES.map((count, layer) => Array.from({ length: count }, (_, index) => ({ name: `l${layer}/d${index % 50}/f${index}`, bytes: index % 7 }))))
 const expectedSizes = ENTRIES.map(count => Array.from({ length: count }, (_, index) => index % 7).reduce((sum, bytes) => sum + bytes, 0))
 

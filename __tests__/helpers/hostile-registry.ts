@@ -2,8 +2,10 @@
 // blobs by digest) from memory, and lets a test answer any request its own way instead: hang,
 // trickle, redirect, lie about a digest or a size.
 import { createHash } from 'node:crypto'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import * as path from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { ustarHeader } from '../../__fixtures__/tar-header.js'
 
@@ -58,6 +60,14 @@ export function imageOf(layerFiles: Array<Array<{ name: string; bytes: number }>
 
 export const indexOf = (children: Blob[]): Blob =>
   blobOf({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: children.map(child => descriptorOf(child, child.mediaType === OCI_MANIFEST ? { platform: { os: 'linux', architecture: 'amd64' } } : {})) }, OCI_INDEX)
+
+/** Writes blobs as an OCI layout in `dir`, with index.json listing `manifests`. */
+export function writeBlobLayout(dir: string, manifests: object[], blobs: Blob[]): string {
+  mkdirSync(path.join(dir, 'blobs', 'sha256'), { recursive: true })
+  for (const blob of blobs) writeFileSync(path.join(dir, 'blobs', 'sha256', blob.digest.slice(7)), blob.data)
+  writeFileSync(path.join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests }))
+  return dir
+}
 
 export interface RecordedRequest {
   method: string
