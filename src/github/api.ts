@@ -99,7 +99,8 @@ const nextLink = (link: string | undefined): string | undefined => /<([^<>]+)>;\
 
 function commentOf(value: unknown, what: string): IssueComment {
   const comment = value as { id?: unknown; body?: unknown } | null
-  if (typeof comment !== 'object' || comment === null || !Number.isSafeInteger(comment.id) || !['string', 'undefined'].includes(typeof comment.body) && comment.body !== null) {
+  const bodyIsText = comment !== null && typeof comment === 'object' && (typeof comment.body === 'string' || comment.body === undefined || comment.body === null)
+  if (!bodyIsText || !Number.isSafeInteger(comment.id)) {
     throw new GitHubApiError(`GitHub API: ${what} is not a comment`, 0)
   }
   return { id: comment.id as number, body: (comment.body as string | null | undefined) ?? '' }

@@ -4,7 +4,7 @@ import * as path from 'node:path'
 import type { Readable } from 'node:stream'
 import { DEFAULT_HTTP_LIMITS, HttpFailure, isRetryableStatus, readCapped, retryAfterMs, send, watchBody, withRetries, type Exchange, type HttpLimits } from '../net/http.js'
 import type { BlobSource } from './blobs.js'
-import { formatReference, registryBaseUrl, type ImageReference } from './reference.js'
+import { formatReference, isLoopbackHost, registryBaseUrl, type ImageReference } from './reference.js'
 import { checkDigest, INDEX_TYPES, MANIFEST_TYPES, type Descriptor } from './types.js'
 import { BlobIntegrityError, checkJsonSize, digestOf, jsonLimit, MAX_MANIFEST_BYTES, MAX_TOKEN_BYTES, parseJson, readJsonBlob, verifyBlob } from './verify.js'
 
@@ -37,8 +37,6 @@ function parseChallenge(header: string): { scheme: string; params: Record<string
   for (const match of header.slice(space + 1).matchAll(/(\w+)="([^"]*)"/g)) params[match[1]] = match[2]
   return { scheme, params }
 }
-
-const isLoopback = (url: URL): boolean => url.hostname === 'localhost' || url.hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(url.hostname)
 
 /** Timeouts, retries and redirects of registry calls, and the fetch they use (tests pass small values). */
 export interface RegistryOptions extends Partial<HttpLimits> {
@@ -122,7 +120,7 @@ export class RegistrySource implements BlobSource {
     if (params.service) url.searchParams.set('service', params.service)
     url.searchParams.set('scope', params.scope ?? `repository:${this.reference.repository}:pull`)
     // A token service may live on another host; credentials go there only where they cannot be read on the way.
-    const withheld = this.basicAuth !== undefined && url.protocol !== 'https:' && !isLoopback(url)
+    const withheld = this.basicAuth !== undefined && url.protocol !== 'https:' && !isLoopbackHost(url.hostname)
     const authorization = this.basicAuth && !withheld ? `Basic ${this.basicAuth}` : undefined
     const describe = `the token request to ${url.host}`
     const body = await this.retried(async remainingMs => {
@@ -196,8 +194,10 @@ export class RegistrySource implements BlobSource {
 
   async open(descriptor: Descriptor): Promise<Readable> {
     const exchange = await this.retried(remainingMs => this.attempt('blobs', checkDigest(descriptor.digest), remainingMs))
+    // An early refusal of a wrong size; with a content encoding, the length is of the encoded bytes.
     const length = exchange.response.headers.get('content-length')
-    if (length !== null && /^\d+$/.test(length) && Number(length) !== descriptor.size) {
+    const encoded = (exchange.response.headers.get('content-encoding') ?? 'identity') !== 'identity'
+    if (!encoded && length !== null && /^\d+$/.test(length) && Number(length) !== descriptor.size) {
       exchange.controller.abort()
       throw new BlobIntegrityError(`${this.label}: blob ${descriptor.digest} is sent as ${length} bytes, but its descriptor declares ${descriptor.size}`)
     }
