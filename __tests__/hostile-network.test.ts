@@ -1,7 +1,8 @@
 // A registry that hangs, trickles, loops, lies about digests and sizes, or fails for a while: each
 // case ends with the exact outcome, in bounded time, and nothing wrong is kept in the layer store.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
-import { readdirSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import type { ServerResponse } from 'node:http'
 import * as path from 'node:path'
 import { baselineFromImage } from '../src/baseline/baseline.js'
@@ -424,6 +425,21 @@ describe('an OCI layout that lies', () => {
     expect(readdirSync(store.dir)).toEqual([])
     writeFileSync(path.join(dir, 'blobs', 'sha256', layer.digest.slice(7)), layer.data.subarray(0, 100))
     expect((await timed(() => measure(new OciDirectorySource(dir), store))).error).toBe(`OCI layout ${dir}: blob ${layer.digest} is 100 bytes, but its descriptor declares ${layer.size}`)
+  })
+
+  it('verifies a layer named by a sha512 digest', async () => {
+    const image = imageOf([[{ name: 'a.bin', bytes: 5000 }]])
+    const layer = image.layers[0]
+    const sha512 = `sha512:${createHash('sha512').update(layer.data).digest('hex')}`
+    const manifest = blobOf({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: descriptorOf(image.config), layers: [{ mediaType: LAYER_GZIP, digest: sha512, size: layer.size }] }, OCI_MANIFEST)
+    const dir = layout([descriptorOf(manifest, { platform: { os: 'linux', architecture: 'amd64' } })], [manifest, image.config])
+    mkdirSync(path.join(dir, 'blobs', 'sha512'))
+    writeFileSync(path.join(dir, 'blobs', 'sha512', sha512.slice(7)), layer.data)
+    expect((await measure(new OciDirectorySource(dir))).platforms[0].layers.map(entry => [entry.digest, entry.size])).toEqual([[sha512, 5000]])
+    const altered = Buffer.from(layer.data)
+    altered[altered.length - 1] ^= 0xff
+    writeFileSync(path.join(dir, 'blobs', 'sha512', sha512.slice(7)), altered)
+    expect((await timed(() => measure(new OciDirectorySource(dir)))).error).toMatch(new RegExp(`^OCI layout ${dir}: blob ${sha512} holds other content: its bytes have digest sha512:[0-9a-f]{128}$`))
   })
 
   it('stops at 1,000 manifests', async () => {
