@@ -4,8 +4,9 @@
 //   POST  /repos/{owner}/{repo}/issues/{issue_number}/comments   { body } -> 201
 //   PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}     { body } -> 200
 //   POST  /repos/{owner}/{repo}/statuses/{sha}                   { state, target_url, description, context } -> 201
-// Listens on 127.0.0.1 only; `forbid` answers writes with 403 as GitHub does for a fork's token.
-import { createServer, type Server } from 'node:http'
+// Listens on 127.0.0.1 only; `forbid` answers writes with 403 as GitHub does for a fork's token,
+// and `intercept` lets a test answer a request its own way (hang, rate-limit, redirect, loop).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
 export interface ApiRequest {
@@ -19,6 +20,8 @@ export class GitHubServer {
   comments: Array<{ id: number; issue: number; body: string }> = []
   statuses: Array<{ sha: string; state: string; description: string; context: string; target_url: string }> = []
   forbidWrites = false
+  /** Answers instead of the API when it returns true (after the request is recorded). */
+  intercept: ((request: IncomingMessage, response: ServerResponse, url: URL) => boolean) | undefined
   private nextId = 1000
   private server: Server | undefined
   url = ''
@@ -36,6 +39,7 @@ export class GitHubServer {
       const url = new URL(request.url ?? '/', this.url)
       const body = raw ? JSON.parse(raw) : undefined
       this.requests.push({ method: request.method ?? '', path: `${url.pathname}${url.search}`, ...(body ? { body } : {}) })
+      if (this.intercept?.(request, response, url)) return
       const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
         response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers })
         response.end(JSON.stringify(payload))
@@ -85,6 +89,7 @@ export class GitHubServer {
   }
 
   async stop(): Promise<void> {
+    this.server?.closeAllConnections()
     await new Promise<void>(resolve => this.server?.close(() => resolve()))
   }
 

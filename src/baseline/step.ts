@@ -71,7 +71,7 @@ export async function loadBaseline(inputs: Inputs, name: string, deps: BaselineD
     if (error instanceof ReferenceError) throw new BaselineError(`Input "baseline": "${wanted}" is not auto, none, a report file or an image reference`)
     throw error
   }
-  const source = new RegistrySource(reference, await dockerConfigAuth(reference.registry, deps.env), deps.fetch)
+  const source = new RegistrySource(reference, await dockerConfigAuth(reference.registry, deps.env), { fetch: deps.fetch })
   try {
     return await baselineFromImage(source, wanted)
   } catch (error) {

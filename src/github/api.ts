@@ -1,4 +1,6 @@
 import { getOctokit } from '@actions/github'
+import { defaults as actionsDefaults } from '@actions/github/lib/utils'
+import { DEFAULT_HTTP_LIMITS, HttpFailure, isRetryableStatus, readCapped, retryAfterMs, send, watchBody, withRetries, type HttpLimits } from '../net/http.js'
 
 export interface IssueComment {
   id: number
@@ -31,24 +33,102 @@ export class GitHubApiError extends Error {
   }
 }
 
+/** Comment pages read at most (100 comments each) before the search gives up. */
+export const MAX_COMMENT_PAGES = 100
+/** The largest answer of the API read into memory. */
+const MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+
+/** Timeouts and retries of every call, the page cap, and the fetch below them (tests pass small values). */
+export interface GitHubApiOptions extends Partial<HttpLimits> {
+  fetch?: typeof fetch
+  maxPages?: number
+}
+
 function wrap(error: unknown): never {
+  if (error instanceof GitHubApiError) throw error
+  // What gave up after retries says so itself; its status is not the API's answer to the request.
+  const cause = (error as { cause?: unknown }).cause
+  if (cause instanceof HttpFailure) throw new GitHubApiError(`GitHub API: ${cause.message}`, 0)
   const status = (error as { status?: number }).status
   throw new GitHubApiError((error as Error).message, typeof status === 'number' ? status : 0)
 }
 
-export function octokitApi(token: string, owner: string, repo: string, baseUrl: string): GitHubApi {
-  const octokit = getOctokit(token, { baseUrl })
+/** How long GitHub asks to wait: Retry-After, or the reset of an exhausted rate limit; undefined when it does not ask. */
+function rateLimitWait(status: number, headers: Headers): number | undefined {
+  const retryAfter = retryAfterMs(headers)
+  if (retryAfter !== undefined) return retryAfter
+  if (status === 403 || status === 429) {
+    const reset = Number(headers.get('x-ratelimit-reset'))
+    if (headers.get('x-ratelimit-remaining') === '0' && Number.isFinite(reset)) return Math.max(0, reset * 1000 - Date.now())
+  }
+  return undefined
+}
+
+/**
+ * The fetch under Octokit: only to the API's own origin, with timeouts and retries (429, 5xx, and
+ * a 403 that is a rate limit), and redirects followed by hand so the token stays with the API.
+ */
+function apiFetch(baseUrl: string, inner: typeof fetch, limits: HttpLimits): typeof fetch {
+  const origin = new URL(baseUrl).origin
+  return async (input, init = {}) => {
+    const url = new URL(input instanceof Request ? input.url : String(input))
+    const method = init.method ?? 'GET'
+    const describe = `${method} ${url.pathname}`
+    if (url.origin !== origin) throw new HttpFailure(`${describe}: ${url.origin} is not the API (${origin}), and is not sent the token`, false)
+    const headers: Record<string, string> = {}
+    let authorization: string | undefined
+    for (const [name, value] of new Headers(init.headers)) {
+      if (name === 'authorization') authorization = value
+      else headers[name] = value
+    }
+    const body = typeof init.body === 'string' ? init.body : undefined
+    return withRetries(limits, async remainingMs => {
+      const exchange = await send(url, { fetch: inner, limits, method, headers, body, authorization, credentialsOrigin: origin, describe, timeoutMs: remainingMs })
+      const data = await readCapped(watchBody(exchange, limits, describe), MAX_RESPONSE_BYTES, `the answer to ${describe}`)
+      const { status, statusText, headers: responseHeaders } = exchange.response
+      const wait = rateLimitWait(status, responseHeaders)
+      if (isRetryableStatus(status) || (status === 403 && wait !== undefined)) {
+        throw new HttpFailure(`${describe}: HTTP ${status}${status === 403 || status === 429 ? ' (rate limited)' : ''}`, true, status, wait)
+      }
+      return new Response([204, 205, 304].includes(status) ? null : data, { status, statusText, headers: responseHeaders })
+    })
+  }
+}
+
+const nextLink = (link: string | undefined): string | undefined => /<([^<>]+)>;\s*rel="next"/.exec(link ?? '')?.[1]
+
+function commentOf(value: unknown, what: string): IssueComment {
+  const comment = value as { id?: unknown; body?: unknown } | null
+  const bodyIsText = comment !== null && typeof comment === 'object' && (typeof comment.body === 'string' || comment.body === undefined || comment.body === null)
+  if (!bodyIsText || !Number.isSafeInteger(comment.id)) {
+    throw new GitHubApiError(`GitHub API: ${what} is not a comment`, 0)
+  }
+  return { id: comment.id as number, body: (comment.body as string | null | undefined) ?? '' }
+}
+
+export function octokitApi(token: string, owner: string, repo: string, baseUrl: string, options: GitHubApiOptions = {}): GitHubApi {
+  const { fetch: fetchOption, maxPages = MAX_COMMENT_PAGES, ...limits } = options
+  const inner = fetchOption ?? (actionsDefaults.request?.fetch as typeof fetch | undefined) ?? fetch
+  const octokit = getOctokit(token, { baseUrl, request: { fetch: apiFetch(baseUrl, inner, { ...DEFAULT_HTTP_LIMITS, ...limits }) } })
   return {
     async findComment(issue, visit) {
       try {
-        const pages = octokit.paginate.iterator(octokit.rest.issues.listComments, { owner, repo, issue_number: issue, per_page: 100 })
-        for await (const page of pages) {
-          for (const comment of page.data) {
-            const found = { id: comment.id, body: comment.body ?? '' }
+        const what = `the comments of #${issue}`
+        let response: { data: unknown; headers: { link?: string } } = await octokit.rest.issues.listComments({ owner, repo, issue_number: issue, per_page: 100 })
+        const pages = new Set<string>()
+        for (let page = 1; ; page++) {
+          if (!Array.isArray(response.data)) throw new GitHubApiError(`GitHub API: page ${page} of ${what} is not a list`, 0)
+          for (const item of response.data as unknown[]) {
+            const found = commentOf(item, `an entry of page ${page} of ${what}`)
             if (visit(found)) return found
           }
+          const next = nextLink(response.headers.link)
+          if (next === undefined) return undefined
+          if (page >= maxPages) throw new GitHubApiError(`GitHub API: ${what} go on past ${maxPages} pages; the search stops there`, 0)
+          if (pages.has(next)) throw new GitHubApiError(`GitHub API: page ${page} of ${what} links back to an earlier page (${next})`, 0)
+          pages.add(next)
+          response = await octokit.request(`GET ${next}`)
         }
-        return undefined
       } catch (error) {
         return wrap(error)
       }
@@ -56,7 +136,7 @@ export function octokitApi(token: string, owner: string, repo: string, baseUrl: 
     async createComment(issue, body) {
       try {
         const { data } = await octokit.rest.issues.createComment({ owner, repo, issue_number: issue, body })
-        return { id: data.id, body: data.body ?? '' }
+        return commentOf(data, `the answer to the new comment on #${issue}`)
       } catch (error) {
         return wrap(error)
       }

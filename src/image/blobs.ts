@@ -1,10 +1,12 @@
 import { createReadStream } from 'node:fs'
-import { open, readFile, stat } from 'node:fs/promises'
+import { open, stat } from 'node:fs/promises'
 import * as path from 'node:path'
 import { Readable } from 'node:stream'
 import { BLOCK_SIZE, normalizePath, paddedSize, parseHeader, parsePax } from './tar.js'
 import { layoutRoots } from './layout-roots.js'
-import { checkDigest, type Descriptor, type ImageIndex } from './types.js'
+import { checkDigest, type Descriptor } from './types.js'
+import { BlobIntegrityError, MAX_MANIFEST_BYTES, parseJson, readJsonBlob, verifyBlob } from './verify.js'
+import { readCapped } from '../net/http.js'
 
 /** Where an image's blobs come from: an OCI layout (folder or tar) or a registry. */
 export interface BlobSource {
@@ -12,9 +14,12 @@ export interface BlobSource {
   readonly label: string
   /** The descriptors the image starts from: index.json's manifests, or a reference's manifest. */
   roots(): Promise<Descriptor[]>
-  /** Reads a small JSON blob (index, manifest, config). */
+  /** Reads a small JSON blob (index, manifest, config), verified and capped (see verify.ts). */
   readJson<T>(descriptor: Descriptor): Promise<T>
-  /** Streams a blob (a layer) without holding it in memory. */
+  /**
+   * Streams a blob (a layer) without holding it in memory. The stream fails unless the bytes are
+   * exactly the descriptor's size and digest, and it ends only once they are verified.
+   */
   open(descriptor: Descriptor): Promise<Readable>
 }
 
@@ -25,10 +30,18 @@ function blobPath(digest: string): string {
   return `blobs/${algorithm}/${hex}`
 }
 
-async function readStreamText(stream: Readable): Promise<string> {
-  const chunks: Buffer[] = []
-  for await (const chunk of stream) chunks.push(chunk as Buffer)
-  return Buffer.concat(chunks).toString('utf8')
+/** The manifests index.json lists: what the layout starts from (their descriptors are checked by resolveImage). */
+async function rootsOf(size: number, open: () => Promise<Readable>, what: string): Promise<Descriptor[]> {
+  if (size > MAX_MANIFEST_BYTES) throw new BlobIntegrityError(`${what} is ${size} bytes, more than an index may have`)
+  const index = parseJson<{ manifests?: unknown }>(await readCapped(await open(), MAX_MANIFEST_BYTES, what), what)
+  if (typeof index !== 'object' || index === null || !Array.isArray(index.manifests ?? [])) throw new BlobIntegrityError(`${what} has no list of manifests`)
+  return (index.manifests ?? []) as Descriptor[]
+}
+
+function checkBlobSize(label: string, descriptor: Descriptor, stored: number): void {
+  if (stored !== descriptor.size) {
+    throw new BlobIntegrityError(`${label}: blob ${descriptor.digest} is ${stored} bytes, but its descriptor declares ${descriptor.size}`)
+  }
 }
 
 /** An OCI image layout in a folder, as `--output type=oci,tar=false` writes it. */
@@ -39,22 +52,30 @@ export class OciDirectorySource implements BlobSource {
   }
 
   async roots(): Promise<Descriptor[]> {
-    const index = JSON.parse(await readFile(path.join(this.dir, 'index.json'), 'utf8')) as ImageIndex
-    return layoutRoots(this.dir, index.manifests ?? [])
+    const file = path.join(this.dir, 'index.json')
+    let size: number
+    try {
+      size = (await stat(file)).size
+    } catch {
+      throw new MissingBlobError(`${this.label} has no index.json`)
+    }
+    return layoutRoots(this.dir, await rootsOf(size, async () => createReadStream(file), `${this.label}: index.json`))
   }
 
   async readJson<T>(descriptor: Descriptor): Promise<T> {
-    return JSON.parse(await readStreamText(await this.open(descriptor))) as T
+    return readJsonBlob<T>(() => this.open(descriptor), descriptor, this.label)
   }
 
   async open(descriptor: Descriptor): Promise<Readable> {
     const file = path.join(this.dir, blobPath(descriptor.digest))
+    let stored: number
     try {
-      await stat(file)
+      stored = (await stat(file)).size
     } catch {
       throw new MissingBlobError(`${this.label} names blob ${descriptor.digest} but does not contain it`)
     }
-    return createReadStream(file, { highWaterMark: 1 << 20 })
+    checkBlobSize(this.label, descriptor, stored)
+    return verifyBlob(createReadStream(file, { highWaterMark: 1 << 20 }), descriptor, this.label)
   }
 }
 
@@ -123,15 +144,16 @@ export class OciTarSource implements BlobSource {
   }
 
   async roots(): Promise<Descriptor[]> {
-    const index = JSON.parse(await readStreamText(await this.stream('index.json'))) as ImageIndex
-    return index.manifests ?? []
+    return rootsOf((await this.member('index.json')).size, () => this.stream('index.json'), `${this.label}: index.json`)
   }
 
   async readJson<T>(descriptor: Descriptor): Promise<T> {
-    return JSON.parse(await readStreamText(await this.open(descriptor))) as T
+    return readJsonBlob<T>(() => this.open(descriptor), descriptor, this.label)
   }
 
   async open(descriptor: Descriptor): Promise<Readable> {
-    return this.stream(blobPath(descriptor.digest))
+    const name = blobPath(descriptor.digest)
+    checkBlobSize(this.label, descriptor, (await this.member(name)).size)
+    return verifyBlob(await this.stream(name), descriptor, this.label)
   }
 }

@@ -4,9 +4,15 @@
 //
 // Each layer is two files: `<hex>.json` (totals and findings) and `<hex>.entries`, one line per tar
 // entry: `kind \t size \t path \t link`, with backslash, tab and newline escaped in names.
+//
+// Several runs may share the folder (parallel jobs of the CLI on one machine): each writes under a
+// name of its own, then renames into place, entries first and the summary last. The summary names
+// the entries' line count and byte length, and a reader holds the entries file open from the
+// moment it checked that length, so it sees a complete layer or none.
 
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs'
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { createWriteStream, type WriteStream } from 'node:fs'
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises'
 import * as path from 'node:path'
 import { StringDecoder } from 'node:string_decoder'
 import { once } from 'node:events'
@@ -23,8 +29,35 @@ export interface LayerSummary {
   size: number
   files: number
   entries: number
+  /** The byte length of the entries file, checked before it is replayed. */
+  entriesBytes: number
   secrets: SecretFinding[]
 }
+
+const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
+const isFinding = (value: unknown): value is SecretFinding =>
+  typeof value === 'object' && value !== null && typeof (value as SecretFinding).path === 'string' && typeof (value as SecretFinding).what === 'string'
+
+/** A summary from the folder, or undefined for one of another version, torn or altered. */
+function parseSummary(text: string): LayerSummary | undefined {
+  let value: Partial<LayerSummary>
+  try {
+    value = JSON.parse(text) as Partial<LayerSummary>
+  } catch {
+    return undefined
+  }
+  if (typeof value !== 'object' || value === null || value.version !== LAYER_STORE_VERSION) return undefined
+  if (![value.size, value.files, value.entries, value.entriesBytes].every(isCount)) return undefined
+  if (!Array.isArray(value.secrets) || !value.secrets.every(isFinding)) return undefined
+  return value as LayerSummary
+}
+
+/** A name no other writer uses: this process, and random bytes for writers within it. */
+const privateName = (file: string): string => `${file}.${process.pid}-${randomBytes(6).toString('hex')}.partial`
+const PARTIAL = /\.partial$/
+/** A partial file this old was left by a run that died: nobody will rename it. */
+const ABANDONED_MS = 60 * 60 * 1000
+const ENTRY_KINDS = 7
 
 export type EntryVisitor = (path: string, kind: EntryKind, size: number, linkName: string) => void
 
@@ -35,12 +68,15 @@ const unescapeName = (name: string): string =>
 
 export class LayerEntryWriter {
   private readonly stream: WriteStream
+  private readonly partial: string
   private buffered: string[] = []
   private bufferedLength = 0
   entries = 0
+  bytes = 0
 
   constructor(private readonly file: string) {
-    this.stream = createWriteStream(`${file}.partial`, { highWaterMark: 1 << 20 })
+    this.partial = privateName(file)
+    this.stream = createWriteStream(this.partial, { highWaterMark: 1 << 20 })
   }
 
   add(path: string, kind: EntryKind, size: number, linkName: string): void {
@@ -53,7 +89,9 @@ export class LayerEntryWriter {
 
   private flush(): void {
     if (this.buffered.length === 0) return
-    this.stream.write(this.buffered.join(''))
+    const text = this.buffered.join('')
+    this.bytes += Buffer.byteLength(text)
+    this.stream.write(text)
     this.buffered = []
     this.bufferedLength = 0
   }
@@ -64,15 +102,23 @@ export class LayerEntryWriter {
     await once(this.stream, 'finish')
   }
 
-  async commit(summaryFile: string, summary: LayerSummary): Promise<void> {
+  /** Puts the entries in place, then the summary: a summary is only ever seen beside its entries. */
+  async commit(summaryFile: string, summary: Omit<LayerSummary, 'entriesBytes'>): Promise<void> {
     await this.close()
-    await rename(`${this.file}.partial`, this.file)
-    await writeFile(summaryFile, JSON.stringify(summary))
+    await rename(this.partial, this.file)
+    const partialSummary = privateName(summaryFile)
+    try {
+      await writeFile(partialSummary, JSON.stringify({ ...summary, entriesBytes: this.bytes }))
+      await rename(partialSummary, summaryFile)
+    } catch (error) {
+      await rm(partialSummary, { force: true })
+      throw error
+    }
   }
 
   async discard(): Promise<void> {
     this.stream.destroy()
-    await rm(`${this.file}.partial`, { force: true })
+    await rm(this.partial, { force: true })
   }
 }
 
@@ -89,18 +135,25 @@ export class LayerStore {
     return { entries: path.join(this.dir, `${hex}.entries`), summary: path.join(this.dir, `${hex}.json`) }
   }
 
-  async summary(digest: string): Promise<LayerSummary | undefined> {
-    try {
-      const summary = JSON.parse(await readFile(this.files(digest).summary, 'utf8')) as LayerSummary
-      if (summary.version !== LAYER_STORE_VERSION) return undefined
-      this.used.add(digest)
-      return summary
-    } catch {
+  /**
+   * The stored layer of this digest, or undefined when the folder has no complete one. Its
+   * entries file is held open: a later rename or prune by another run does not change what is read.
+   */
+  async stored(digest: string): Promise<StoredLayer | undefined> {
+    const files = this.files(digest)
+    const summary = parseSummary(await readFile(files.summary, 'utf8').catch(() => ''))
+    if (summary === undefined) return undefined
+    const handle = await open(files.entries, 'r').catch(() => undefined)
+    if (handle === undefined) return undefined
+    if ((await handle.stat()).size !== summary.entriesBytes) {
+      await handle.close()
       return undefined
     }
+    this.used.add(digest)
+    return new StoredLayer(digest, summary, handle)
   }
 
-  async writer(digest: string): Promise<{ writer: LayerEntryWriter; commit: (summary: Omit<LayerSummary, 'version' | 'entries'>) => Promise<void> }> {
+  async writer(digest: string): Promise<{ writer: LayerEntryWriter; commit: (summary: Omit<LayerSummary, 'version' | 'entries' | 'entriesBytes'>) => Promise<void> }> {
     await mkdir(this.dir, { recursive: true })
     const files = this.files(digest)
     const writer = new LayerEntryWriter(files.entries)
@@ -114,46 +167,75 @@ export class LayerStore {
     }
   }
 
+  /** Removes what this run did not use, so that a kept folder does not grow without end. */
+  async prune(): Promise<number> {
+    let removed = 0
+    for (const name of await readdir(this.dir).catch(() => [] as string[])) {
+      const file = path.join(this.dir, name)
+      // Another run may be writing its own: only the leftovers of a run that died go.
+      if (PARTIAL.test(name)) {
+        const modified = (await stat(file).catch(() => undefined))?.mtimeMs
+        if (modified === undefined || Date.now() - modified < ABANDONED_MS) continue
+      } else if (this.used.has(name.replace(/\.(entries|json)$/, '').replace('-', ':'))) {
+        continue
+      }
+      await rm(file, { force: true })
+      removed++
+    }
+    return removed
+  }
+}
+
+/** A complete stored layer: its summary, and its entries file held open until replayed. */
+export class StoredLayer {
+  constructor(
+    readonly digest: string,
+    readonly summary: LayerSummary,
+    private readonly handle: FileHandle
+  ) {}
+
   /**
-   * Replays a stored layer's entries in their tar order. Lines are cut out of the stream's chunks
-   * directly: this is what a re-analysis spends its time on, and readline costs twice as much.
+   * Replays the entries in their tar order, then closes the file. Lines are cut out of the
+   * stream's chunks directly: this is what a re-analysis spends its time on, and readline costs
+   * twice as much. A line that is not one this store writes, or a count that differs from the
+   * summary's, is an error rather than a different filesystem.
    */
-  async replay(digest: string, visit: EntryVisitor): Promise<void> {
+  async replay(visit: EntryVisitor): Promise<void> {
     const decoder = new StringDecoder('utf8')
     let rest = ''
+    let lines = 0
+    const damaged = (why: string): Error => new Error(`the stored entries of layer ${this.digest} are damaged (${why}): remove the layer folder to read it again`)
     const replayLines = (text: string): string => {
       let start = 0
       for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
         const first = text.indexOf('\t', start)
         const second = text.indexOf('\t', first + 1)
         const third = text.indexOf('\t', second + 1)
-        visit(
-          unescapeName(text.slice(second + 1, third)),
-          Number(text.slice(start, first)) as EntryKind,
-          Number(text.slice(first + 1, second)),
-          unescapeName(text.slice(third + 1, end))
-        )
+        const kind = Number(text.slice(start, first))
+        const size = Number(text.slice(first + 1, second))
+        if (first < 0 || second < 0 || third < 0 || third > end || !(kind >= 0 && kind < ENTRY_KINDS && Number.isInteger(kind)) || !isCount(size)) {
+          throw damaged(`line ${lines + 1}`)
+        }
+        visit(unescapeName(text.slice(second + 1, third)), kind as EntryKind, size, unescapeName(text.slice(third + 1, end)))
+        lines++
         start = end + 1
       }
       return text.slice(start)
     }
-    for await (const chunk of createReadStream(this.files(digest).entries, { highWaterMark: 1 << 20 })) {
-      rest = replayLines(rest + decoder.write(chunk as Buffer))
+    try {
+      for await (const chunk of this.handle.createReadStream({ start: 0, highWaterMark: 1 << 20, autoClose: false })) {
+        rest = replayLines(rest + decoder.write(chunk as Buffer))
+      }
+    } finally {
+      await this.handle.close()
     }
     // Files are renamed into place only once complete, ending with a newline: anything left is damage.
-    if (rest + decoder.end() !== '') throw new Error(`the stored entries of layer ${digest} are cut short`)
+    if (rest + decoder.end() !== '') throw damaged('cut short')
+    if (lines !== this.summary.entries) throw damaged(`${lines} entries, the summary says ${this.summary.entries}`)
   }
 
-  /** Removes what this run did not use, so that a kept folder does not grow without end. */
-  async prune(): Promise<number> {
-    let removed = 0
-    for (const name of await readdir(this.dir).catch(() => [] as string[])) {
-      const digest = name.replace(/\.(entries|json|entries\.partial)$/, '').replace('-', ':')
-      if (!this.used.has(digest)) {
-        await rm(path.join(this.dir, name), { force: true })
-        removed++
-      }
-    }
-    return removed
+  /** Closes the entries file without replaying it. */
+  async close(): Promise<void> {
+    await this.handle.close()
   }
 }

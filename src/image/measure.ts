@@ -17,6 +17,7 @@ import {
   type ImageIndex,
   type ImageManifest
 } from './types.js'
+import { BlobIntegrityError, checkDescriptor, MAX_MANIFEST_DEPTH, MAX_MANIFESTS } from './verify.js'
 
 export interface LayerMeasurement {
   digest: string
@@ -71,48 +72,90 @@ export interface ResolvedImage {
 
 export class ImageFormatError extends Error {}
 
-/** Finds every platform image below the source's roots; attestation manifests are not platforms. */
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
+
+/** A list a document may leave out; anything but an array there is refused. */
+function listOf(value: unknown, what: string): unknown[] {
+  if (value === undefined || value === null) return []
+  if (!Array.isArray(value)) throw new ImageFormatError(`${what} is not a list`)
+  return value
+}
+
+function stringsOf(value: unknown, what: string): string[] {
+  const list = listOf(value, what)
+  if (list.some(item => typeof item !== 'string')) throw new ImageFormatError(`${what} holds something other than digests`)
+  return list as string[]
+}
+
+/** A history entry with only the fields of the types they should have: a text is shown, a flag counted. */
+function historyEntry(value: unknown): HistoryEntry {
+  if (!isObject(value)) return {}
+  const entry: HistoryEntry = {}
+  for (const key of ['created', 'created_by', 'comment'] as const) if (typeof value[key] === 'string') entry[key] = value[key]
+  if (value.empty_layer === true) entry.empty_layer = true
+  return entry
+}
+
+/** The platform a config names, when the index gave none; only its text fields are believed. */
+function configPlatform(config: ImageConfig): { os: string; architecture: string; variant?: string } {
+  const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined)
+  return { os: text(config.os) ?? 'unknown', architecture: text(config.architecture) ?? 'unknown', variant: text(config.variant) }
+}
+
+/**
+ * Finds every platform image below the source's roots; attestation manifests are not platforms.
+ * Every descriptor is checked before it is followed, and the walk is bounded in depth and in
+ * manifests, so that an index of indexes without end cannot hold the run.
+ */
 export async function resolveImage(source: BlobSource): Promise<ResolvedImage> {
-  const roots = await source.roots()
+  const roots = (await source.roots()).map((root, index) => checkDescriptor(root, `${source.label}: root manifest ${index + 1}`))
   if (roots.length === 0) throw new ImageFormatError(`${source.label} holds no image`)
   const platforms: PlatformImage[] = []
   const seen = new Set<string>()
   const artifacts: string[] = []
 
-  const visit = async (descriptor: Descriptor): Promise<void> => {
+  const visit = async (descriptor: Descriptor, depth: number): Promise<void> => {
     if (seen.has(descriptor.digest) || isAttestationDescriptor(descriptor)) return
     seen.add(descriptor.digest)
+    if (seen.size > MAX_MANIFESTS) throw new ImageFormatError(`${source.label} has more than ${MAX_MANIFESTS} manifests and indexes`)
     if (INDEX_TYPES.includes(descriptor.mediaType)) {
+      if (depth >= MAX_MANIFEST_DEPTH) throw new ImageFormatError(`${source.label}: index ${descriptor.digest} nests indexes more than ${MAX_MANIFEST_DEPTH} deep`)
       const index = await source.readJson<ImageIndex>(descriptor)
-      for (const child of index.manifests ?? []) await visit(child)
+      const what = `${source.label}: index ${descriptor.digest}`
+      if (!isObject(index)) throw new ImageFormatError(`${what} is not a JSON object`)
+      const children = listOf(index.manifests, `${what}: manifests`).map((child, position) => checkDescriptor(child, `${what}: manifest ${position + 1}`))
+      for (const child of children) await visit(child, depth + 1)
       return
     }
     if (!MANIFEST_TYPES.includes(descriptor.mediaType)) return
+    const what = `${source.label}: manifest ${descriptor.digest}`
     const manifest = await source.readJson<ImageManifest>(descriptor)
+    if (!isObject(manifest)) throw new ImageFormatError(`${what} is not a JSON object`)
     if (isAttestationManifest(manifest)) return
     const refusal = notAnImage(manifest)
     if (refusal !== undefined) {
       artifacts.push(`${descriptor.digest} is ${refusal}`)
       return
     }
-    const config = await source.readJson<ImageConfig>(manifest.config)
-    const platform = descriptor.platform ?? {
-      os: config.os ?? 'unknown',
-      architecture: config.architecture ?? 'unknown',
-      variant: config.variant
-    }
+    const configDescriptor = checkDescriptor(manifest.config, `${what}: config`)
+    const layers = listOf(manifest.layers, `${what}: layers`).map((layer, position) => checkDescriptor(layer, `${what}: layer ${position + 1}`))
+    const config = await source.readJson<ImageConfig>(configDescriptor)
+    const configWhat = `${source.label}: config ${configDescriptor.digest}`
+    if (!isObject(config)) throw new ImageFormatError(`${configWhat} is not a JSON object`)
+    const history = listOf(config.history, `${configWhat}: history`).map(historyEntry)
+    const user = isObject(config.config) && typeof config.config.User === 'string' ? config.config.User : ''
     platforms.push({
-      platform: platformName(platform),
+      platform: platformName(descriptor.platform ?? configPlatform(config)),
       manifest: descriptor,
-      config: manifest.config,
-      layers: manifest.layers ?? [],
-      history: config.history ?? [],
-      user: config.config?.User ?? '',
-      diffIds: config.rootfs?.diff_ids ?? []
+      config: configDescriptor,
+      layers,
+      history,
+      user,
+      diffIds: stringsOf(isObject(config.rootfs) ? config.rootfs.diff_ids : undefined, `${configWhat}: rootfs.diff_ids`)
     })
   }
 
-  for (const root of roots) await visit(root)
+  for (const root of roots) await visit(root, 0)
   if (platforms.length === 0 && artifacts.length > 0) {
     throw new ImageFormatError(`${source.label} holds no container image to measure: ${artifacts.join('; ')}`)
   }
@@ -140,10 +183,10 @@ export async function readLayer(
   apply: EntryVisitor,
   onRead?: () => void
 ): Promise<LayerSummary> {
-  const stored = await store.summary(layer.digest)
+  const stored = await store.stored(layer.digest)
   if (stored !== undefined) {
-    await store.replay(layer.digest, apply)
-    return stored
+    await stored.replay(apply)
+    return stored.summary
   }
   onRead?.()
   const { writer, commit } = await store.writer(layer.digest)
@@ -185,17 +228,35 @@ export async function readLayer(
       }
     }
   })
+  // Which stream failed first: a blob that does not decode may be another blob, and its digest says so.
+  let failed: 'blob' | 'decoder' | undefined
   try {
     const transform = decompressor(compressionOf(layer.mediaType))
     const blob = await source.open(layer)
+    blob.once('error', () => (failed ??= 'blob'))
+    for (const stream of [transform, sink]) stream?.once('error', () => (failed ??= 'decoder'))
     if (transform) await pipeline(blob, transform, sink)
     else await pipeline(blob, sink)
+    // The source's stream ends only once the blob is verified: a decoder that stopped early must not
+    // let an unverified remainder pass.
+    if (!blob.readableEnded) throw new Error('the layer was not read to its end')
+    await commit({ size, files, secrets })
   } catch (error) {
     await writer.discard()
+    if (error instanceof BlobIntegrityError) throw error
+    if (failed === 'decoder') await verifyWhole(source, layer)
     throw new ImageFormatError(`layer ${layer.digest} of ${source.label}: ${(error as Error).message}`)
   }
-  await commit({ size, files, secrets })
-  return { version: 0, size, files, entries: writer.entries, secrets }
+  return { version: 0, size, files, entries: writer.entries, entriesBytes: writer.bytes, secrets }
+}
+
+/** Reads a blob to its end for its verification alone; throws only when it is not the blob it should be. */
+async function verifyWhole(source: BlobSource, layer: Descriptor): Promise<void> {
+  try {
+    for await (const _chunk of await source.open(layer));
+  } catch (error) {
+    if (error instanceof BlobIntegrityError) throw error
+  }
 }
 
 export interface MeasureOptions {

@@ -52,10 +52,11 @@ export function formatReference(reference: ImageReference): string {
   return reference.digest ? `${base}@${reference.digest}` : `${base}:${reference.tag}`
 }
 
+/** Whether a host name (without port) is this machine's loopback interface. */
+export const isLoopbackHost = (host: string): boolean => host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host)
+
 /** Docker speaks plain HTTP to registries on the loopback interface, and HTTPS to any other. */
 export function registryBaseUrl(registry: string): string {
   if (registry === DOCKER_HUB) return 'https://registry-1.docker.io'
-  const host = registry.replace(/:\d+$/, '')
-  const loopback = host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host)
-  return `${loopback ? 'http' : 'https'}://${registry}`
+  return `${isLoopbackHost(registry.replace(/:\d+$/, '')) ? 'http' : 'https'}://${registry}`
 }

@@ -43,7 +43,7 @@ export async function openImageInput(
     if (error instanceof ReferenceError) throw new ImageNotFoundError(`Input "image": ${error.message}`)
     throw error
   }
-  const source = new RegistrySource(parsed, await dockerConfigAuth(parsed.registry, deps.env), deps.fetch)
+  const source = new RegistrySource(parsed, await dockerConfigAuth(parsed.registry, deps.env), { fetch: deps.fetch })
   try {
     await source.roots()
   } catch (error) {
