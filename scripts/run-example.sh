@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-node.sh
 bash scripts/setup-engine.sh
-[ -d node_modules ] || npm install --no-audit --no-fund
+[ -d node_modules ] || npm ci --no-audit --no-fund
 [ -f dist/index.js ] || npm run build
 
 assets=${IMAGE_BUDGET_ASSETS:-/opt/image-budget}

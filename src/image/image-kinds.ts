@@ -27,8 +27,9 @@ export function isAttestationDescriptor(descriptor: Descriptor): boolean {
 /** An attestation known by its manifest alone (when no index describes it). */
 export function isAttestationManifest(manifest: ImageManifest): boolean {
   if (manifest.artifactType === ATTESTATION_ARTIFACT_TYPE) return true
-  const layers = manifest.layers ?? []
-  return layers.length > 0 && layers.every(layer => layer.mediaType === IN_TOTO_LAYER)
+  // Read before the manifest's fields are checked: anything not of the expected shape is no attestation.
+  const layers: unknown = manifest.layers
+  return Array.isArray(layers) && layers.length > 0 && layers.every(layer => (layer as { mediaType?: unknown } | null)?.mediaType === IN_TOTO_LAYER)
 }
 
 /**
@@ -36,7 +37,7 @@ export function isAttestationManifest(manifest: ImageManifest): boolean {
  * type says what it holds instead.
  */
 export function notAnImage(manifest: ImageManifest): string | undefined {
-  const configType = manifest.config?.mediaType ?? ''
+  const configType = typeof manifest.config?.mediaType === 'string' ? manifest.config.mediaType : ''
   if (IMAGE_CONFIG_TYPES.includes(configType) && (manifest.artifactType === undefined || manifest.artifactType === '')) return undefined
   const kind = manifest.artifactType || configType || 'no config'
   const known = /helm/i.test(kind) ? ' (a Helm chart)' : ''
