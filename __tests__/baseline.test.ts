@@ -1,8 +1,10 @@
 import { describe, expect, it } from '@jest/globals'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { baselineFromReport, BaselineError, computeDelta, readBaselineFile } from '../src/baseline/baseline.js'
+import { baselineFromImage, baselineFromReport, BaselineError, computeDelta, readBaselineFile } from '../src/baseline/baseline.js'
+import { OciDirectorySource } from '../src/image/blobs.js'
+import { writeLayout } from './helpers/oci.js'
 import { applyBaseline, loadBaseline, reportCacheKeys, saveBaseline, type BaselineDeps } from '../src/baseline/step.js'
 import { evaluateBudgets } from '../src/budget/evaluate.js'
 import { getInputs } from '../src/config/inputs.js'
@@ -59,6 +61,21 @@ describe('computeDelta', () => {
         { name: 'COPY . /app', line: 9, bytes: 500_000 }
       ]
     })
+  })
+
+  it('pairs a layer with a registry baseline by its history, whatever text the Dockerfile gives it', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'image-budget-registry-baseline-'))
+    const layer = (bytes: number, createdBy: string) => ({ blob: Buffer.alloc(bytes, 1), mediaType: 'application/vnd.oci.image.layer.v1.tar', createdBy })
+    // The base image's history, as BuildKit writes it: RUN with its shell, COPY without --from.
+    writeLayout(dir, [{ os: 'linux', architecture: 'amd64', layers: [layer(1024, 'COPY /out/ /app/ # buildkit'), layer(1536, 'RUN |1 V=1 /bin/sh -c ./build.sh # buildkit')] }])
+    const baseline = await baselineFromImage(new OciDirectorySource(dir), 'registry.example/app:main')
+    // This run's layers know their Dockerfile text too; the same RUN wrote 1,000 bytes more.
+    const grown = platform(0, [['COPY --from=build /out/ /app/', 2048], ['RUN ./build.sh', 5072, 12]])
+    grown.layers[0].createdBy = 'COPY /out/ /app/ # buildkit'
+    grown.layers[1].createdBy = 'RUN |1 V=1 /bin/sh -c ./build.sh # buildkit'
+    const delta = computeDelta(grown, baseline.platforms[0])
+    expect(delta.instructions).toEqual([{ name: 'RUN ./build.sh', line: 12, bytes: 1000 }])
+    rmSync(dir, { recursive: true, force: true })
   })
 
   it('budgets the increase in bytes or percent, and says nothing without a baseline', () => {

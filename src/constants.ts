@@ -92,6 +92,12 @@ export const RULE_NAMES: readonly RuleName[] = Object.values(Rule)
 /** The vulnerability budget: limits per severity rather than one limit. */
 export const VULNERABILITY_RULE = 'max-vulnerabilities'
 
+/** The Trivy release scanned with unless `trivy-version` names another. */
+export const DEFAULT_TRIVY_VERSION = '0.68.0'
+/** Trivy's severities, most severe first, as the report and the inputs name them. */
+export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'unknown'] as const
+export type Severity = (typeof SEVERITIES)[number]
+
 export const DEFAULT_BUDGET_FILE = '.github/image-budget.yml'
 export const REPORT_SCHEMA_VERSION = 1
 /** The first buildx release that speaks the GitHub Actions cache service v2. */

@@ -1,8 +1,9 @@
 import { Input } from '../constants.js'
 import { FILE_LIMITS, readRegularFile } from '../files/safe-read.js'
 import { shownValue } from '../shown.js'
-import { instructionText } from '../report/summary.js'
-import type { PlatformReport, Report, StageBytes } from '../report/report.js'
+import { instructionKey } from '../report/instruction.js'
+import type { ChangedPart, PlatformDelta, PlatformReport, Report, StageBytes } from '../report/report.js'
+export type { ChangedPart, PlatformDelta } from '../report/report.js'
 import type { BlobSource } from '../image/blobs.js'
 import { layerHistory, resolveImage } from '../image/measure.js'
 import type { SeverityCounts } from '../scan/trivy-report.js'
@@ -23,8 +24,10 @@ export interface BaselineLayer {
   digest: string
   size?: number
   compressedSize: number
-  /** The instruction that made it, or its history text: layers are compared by it. */
+  /** The instruction its history records, in canonical form (instructionKey): layers are paired by it. */
   key: string
+  /** The Dockerfile's own text of that instruction, when the baseline knew it: what is shown. */
+  label?: string
   line?: number
 }
 
@@ -41,7 +44,8 @@ export interface BaselinePlatform {
 
 export class BaselineError extends Error {}
 
-const layerKey = (layer: { instruction?: string; createdBy: string }): string => layer.instruction ?? instructionText(layer.createdBy)
+// Paired by history on both sides: a registry baseline has no Dockerfile text, a run has both.
+const layerKey = (layer: { createdBy: string }): string => instructionKey(layer.createdBy)
 
 /** A baseline from an earlier JSON report (schema version 1). */
 export function baselineFromReport(report: Report, source: 'cache' | 'file', reference: string): Baseline {
@@ -58,7 +62,7 @@ export function baselineFromReport(report: Report, source: 'cache' | 'file', ref
       wastedBytes: platform.wastedBytes,
       ...(platform.vulnerabilities ? { vulnerabilities: platform.vulnerabilities } : {}),
       ...(platform.stages ? { stages: platform.stages } : {}),
-      layers: platform.layers.map(layer => ({ digest: layer.digest, size: layer.size, compressedSize: layer.compressedSize, key: layerKey(layer), ...(layer.line ? { line: layer.line } : {}) }))
+      layers: platform.layers.map(layer => ({ digest: layer.digest, size: layer.size, compressedSize: layer.compressedSize, key: layerKey(layer), ...(layer.instruction ? { label: layer.instruction } : {}), ...(layer.line ? { line: layer.line } : {}) }))
     }))
   }
 }
@@ -143,51 +147,44 @@ export async function baselineFromImage(source: BlobSource, reference: string): 
         layers: platform.layers.map((layer, index) => ({
           digest: layer.digest,
           compressedSize: layer.size,
-          key: instructionText(history[index]?.created_by ?? '')
+          key: instructionKey(history[index]?.created_by ?? '')
         }))
       }
     })
   }
 }
 
-export interface ChangedPart {
-  /** A stage, or a Dockerfile instruction. */
-  name: string
-  line?: number
-  bytes: number
-}
 
-/** The change of one platform against the baseline; null where the baseline cannot say. */
-export interface PlatformDelta {
-  size: number | null
-  sizeRatio: number | null
-  compressedSize: number
-  compressedSizeRatio: number | null
-  layerCount: number
-  wastedBytes: number | null
-  vulnerabilities: SeverityCounts | null
-  /** Bytes per stage that grew or shrank, largest change first. */
-  stages: ChangedPart[]
-  /** Dockerfile instructions whose layers grew or shrank most. */
-  instructions: ChangedPart[]
-}
 
 const ratio = (change: number, base: number | undefined): number | null => (base ? change / base : null)
 const TOP_CHANGES = 5
 
-function changes(current: Map<string, { bytes: number; line?: number }>, base: Map<string, { bytes: number; line?: number }>): ChangedPart[] {
-  const names = new Set([...current.keys(), ...base.keys()])
-  return [...names]
-    .map(name => ({ name, ...(current.get(name)?.line ? { line: current.get(name)!.line } : {}), bytes: (current.get(name)?.bytes ?? 0) - (base.get(name)?.bytes ?? 0) }))
+type Sums = Map<string, { bytes: number; line?: number; label?: string }>
+
+function changes(current: Sums, base: Sums): ChangedPart[] {
+  const keys = new Set([...current.keys(), ...base.keys()])
+  return [...keys]
+    .map(key => ({
+      name: current.get(key)?.label ?? base.get(key)?.label ?? key,
+      ...(current.get(key)?.line ? { line: current.get(key)!.line } : {}),
+      bytes: (current.get(key)?.bytes ?? 0) - (base.get(key)?.bytes ?? 0)
+    }))
     .filter(change => change.bytes !== 0)
     .sort((a, b) => Math.abs(b.bytes) - Math.abs(a.bytes))
     .slice(0, TOP_CHANGES)
 }
 
-function sums<T>(items: readonly T[], name: (item: T) => string, bytes: (item: T) => number | undefined, line?: (item: T) => number | undefined) {
-  const map = new Map<string, { bytes: number; line?: number }>()
+function sums<T>(
+  items: readonly T[],
+  name: (item: T) => string,
+  bytes: (item: T) => number | undefined,
+  line?: (item: T) => number | undefined,
+  label?: (item: T) => string | undefined
+): Sums {
+  const map: Sums = new Map()
   for (const item of items) {
-    const entry = map.get(name(item)) ?? { bytes: 0, line: line?.(item) }
+    const shown = label?.(item)
+    const entry = map.get(name(item)) ?? { bytes: 0, line: line?.(item), ...(shown ? { label: shown } : {}) }
     entry.bytes += bytes(item) ?? 0
     map.set(name(item), entry)
   }
@@ -215,8 +212,8 @@ export function computeDelta(current: PlatformReport, base: BaselinePlatform): P
         ? changes(sums(current.stages, stage => stage.stage, stage => stage.bytes), sums(base.stages, stage => stage.stage, stage => stage.bytes))
         : [],
     instructions: changes(
-      sums(current.layers, layerKey, bytesOf as (layer: PlatformReport['layers'][number]) => number | undefined, layer => layer.line),
-      sums(base.layers, layer => layer.key, bytesOf as (layer: BaselineLayer) => number | undefined, layer => layer.line)
+      sums(current.layers, layerKey, bytesOf as (layer: PlatformReport['layers'][number]) => number | undefined, layer => layer.line, layer => layer.instruction),
+      sums(base.layers, layer => layer.key, bytesOf as (layer: BaselineLayer) => number | undefined, layer => layer.line, layer => layer.label)
     )
   }
 }

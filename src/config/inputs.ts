@@ -1,7 +1,5 @@
-import { Input, type InputName } from '../constants.js'
+import { DEFAULT_TRIVY_VERSION, Input, SEVERITIES, type InputName, type Severity } from '../constants.js'
 import { InputError } from './errors.js'
-import { DEFAULT_TRIVY_VERSION } from '../scan/install.js'
-import { SEVERITIES, type Severity } from '../scan/trivy-report.js'
 
 export type FailOn = 'error' | 'warning' | 'never'
 

@@ -1,15 +1,11 @@
 import * as cache from '@actions/cache'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { cacheScope } from '../build/args.js'
+import type { CacheBackend } from '../cache-backend.js'
+import { slugOf } from '../names.js'
 import type { Host } from '../host.js'
 import { LAYER_STORE_VERSION, type LayerStore } from './layer-store.js'
 
-/** Where the layer folder is kept between runs: the Actions cache, or nothing (a local folder just stays). */
-export interface CacheBackend {
-  restore(paths: string[], key: string, restoreKeys: string[]): Promise<string | undefined>
-  save(paths: string[], key: string): Promise<number>
-}
 
 export const actionsCacheBackend: CacheBackend = {
   restore: (paths, key, restoreKeys) => cache.restoreCache(paths, key, restoreKeys),
@@ -26,7 +22,7 @@ export function actionsCacheAvailable(): boolean {
  * its prefix on the next run, so that each run starts from the newest folder.
  */
 export function layerCacheKeys(name: string, env: NodeJS.ProcessEnv): { key: string; prefix: string } {
-  const prefix = `image-budget-layers-v${LAYER_STORE_VERSION}-${process.platform}-${cacheScope(name)}-`
+  const prefix = `image-budget-layers-v${LAYER_STORE_VERSION}-${process.platform}-${slugOf(name)}-`
   return { key: `${prefix}${env.GITHUB_RUN_ID ?? Date.now()}-${env.GITHUB_RUN_ATTEMPT ?? '1'}`, prefix }
 }
 
@@ -71,3 +67,5 @@ export async function saveLayers(kept: KeptLayers, store: LayerStore, restoredKe
     host.warning(`The layer index could not be saved (the next run reads every layer again): ${(error as Error).message}`)
   }
 }
+
+export type { CacheBackend } from '../cache-backend.js'

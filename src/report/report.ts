@@ -4,7 +4,6 @@ import { BASE_IMAGE, type LayerOrigin } from '../analysis/attribution.js'
 import type { Smell } from '../analysis/smells.js'
 import type { PlatformMeasurement } from '../image/measure.js'
 import type { Severity, SeverityCounts, Vulnerability } from '../scan/trivy-report.js'
-import type { PlatformDelta } from '../baseline/baseline.js'
 
 /** The JSON report, schema version 1: the contract other tools read. Fields are only ever added. */
 export interface Report {
@@ -229,4 +228,26 @@ export function largestPlatform(report: Report): PlatformReport | undefined {
     (best, platform) => (best === undefined || platform.size > best.size ? platform : best),
     undefined
   )
+}
+
+export interface ChangedPart {
+  /** A stage, or a Dockerfile instruction. */
+  name: string
+  line?: number
+  bytes: number
+}
+
+/** The change of one platform against the baseline; null where the baseline cannot say. */
+export interface PlatformDelta {
+  size: number | null
+  sizeRatio: number | null
+  compressedSize: number
+  compressedSizeRatio: number | null
+  layerCount: number
+  wastedBytes: number | null
+  vulnerabilities: SeverityCounts | null
+  /** Bytes per stage that grew or shrank, largest change first. */
+  stages: ChangedPart[]
+  /** Dockerfile instructions whose layers grew or shrank most. */
+  instructions: ChangedPart[]
 }

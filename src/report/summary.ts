@@ -1,3 +1,4 @@
+import { instructionKey } from './instruction.js'
 import type { LimitUnit } from '../config/budget-file.js'
 import { formatSize } from '../config/size.js'
 import type { Status } from '../budget/evaluate.js'
@@ -13,11 +14,7 @@ const TEXT_MARK: Record<Status, string> = { pass: 'PASS', warn: 'WARN', fail: 'F
 
 /** BuildKit's history text, shortened for a table: no `# buildkit` tag, no build-arg prefix. */
 export function instructionText(createdBy: string): string {
-  const text = createdBy
-    .replace(/\s*# buildkit$/, '')
-    .replace(/^RUN \|\d+(?: \S+=\S*)* /, 'RUN ')
-    .replace(/^\/bin\/sh -c #\(nop\)\s*/, '')
-    .trim()
+  const text = instructionKey(createdBy)
   if (text === '') return '(no history)'
   return text.length > INSTRUCTION_WIDTH ? `${text.slice(0, INSTRUCTION_WIDTH - 1)}…` : text
 }

@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto'
 import { chmod, mkdir, rm, stat, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
 import type { Exec, Host } from '../host.js'
-import type { CacheBackend } from '../image/layer-cache.js'
+import type { CacheBackend } from '../cache-backend.js'
 import { RetryableError, withRetries, type Sleep } from './retry.js'
 
 /** A recent Trivy release, pinned: the `trivy-version` input changes it. */
-export const DEFAULT_TRIVY_VERSION = '0.68.0'
+export { DEFAULT_TRIVY_VERSION } from '../constants.js'
+import { DEFAULT_TRIVY_VERSION } from '../constants.js'
 export const TRIVY_RELEASES = 'https://github.com/aquasecurity/trivy/releases/download'
 export const DOWNLOAD_DELAYS = [1000, 4000, 10000]
 

@@ -5,8 +5,8 @@
 
 import { shownValue } from '../shown.js'
 
-export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'unknown'] as const
-export type Severity = (typeof SEVERITIES)[number]
+import { SEVERITIES, type Severity } from '../constants.js'
+export { SEVERITIES, type Severity }
 export type SeverityCounts = Record<Severity, number>
 
 /** What every finding says, in Trivy's report, in image-budget's report and in SARIF. */
