@@ -369,7 +369,7 @@ export class TarHeaderReader {
     let end = data.indexOf(0)
     if (end < 0) end = data.length
     if (end > MAX_PATH_BYTES) {
-      throw new HeaderProblem(`long ${what} ${shown(data.toString('utf8', 0, MAX_SHOWN))} holds ${end} bytes, beyond the ${MAX_PATH_BYTES}-byte limit of a path`)
+      throw new HeaderProblem(`long ${what} ${shown(data.toString('utf8', 0, MAX_SHOWN + 1))} holds ${end} bytes, beyond the ${MAX_PATH_BYTES}-byte limit of a path`)
     }
     return data.toString('utf8', 0, end)
   }
