@@ -307,7 +307,7 @@ export class TarHeaderReader {
     const checksum = checksumMatches(block, offset)
     if (!checksum.matches) {
       throw new TarFormatError(
-        `tar header at byte ${position} (name field ${fieldText(block, offset, 100)}, after entry ${shown(this.lastPath)}): checksum mismatch (stored ${checksum.stored}, computed ${checksum.computed.toString(8)}): the data is not a tar archive or is corrupt`
+        `tar header at byte ${position} (name field ${shown(readString(block, offset, 100))}, after entry ${shown(this.lastPath)}): checksum mismatch (stored ${checksum.stored}, computed ${checksum.computed.toString(8)}): the data is not a tar archive or is corrupt`
       )
     }
     const typeByte = block[offset + 156]
