@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process'
 import { linkSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-export { ustarHeader as handHeader, sealHeader } from '../../__fixtures__/tar-header.js'
+import { sealHeader, ustarHeader } from '../../__fixtures__/tar-header.js'
+export { ustarHeader as handHeader, sealHeader }
 
 export const LONG_DIR = `deep/${'d'.repeat(120)}/${'e'.repeat(80)}`
 
@@ -48,4 +49,74 @@ export function gnuTar(root: string, format: 'pax' | 'gnu' | 'ustar'): Buffer {
 
 export function zstdCompress(data: Buffer): Buffer {
   return execFileSync('zstd', ['-q', '-c', '-3'], { input: data, maxBuffer: 1 << 28 })
+}
+
+/** PAX extended header data: each record's length counts its own digits. */
+export function paxData(records: Array<[string, string]>): Buffer {
+  return Buffer.concat(
+    records.map(([key, value]) => {
+      const body = Buffer.byteLength(` ${key}=${value}\n`)
+      let length = body + 1
+      while (length !== body + String(length).length) length = body + String(length).length
+      return Buffer.from(`${length} ${key}=${value}\n`)
+    })
+  )
+}
+
+/** A header and its data, padded to whole blocks. */
+export function tarMember(header: Buffer, data: Buffer = Buffer.alloc(0)): Buffer {
+  return Buffer.concat([header, data, Buffer.alloc((512 - (data.length % 512)) % 512)])
+}
+
+/** A PAX extended header (type x) carrying `records` for the entry after it. */
+export function paxMember(records: Array<[string, string]>, name = 'PaxHeaders/entry'): Buffer {
+  const data = paxData(records)
+  return tarMember(ustarHeader(name, data.length, { typeflag: 'x' }), data)
+}
+
+/** The two zero blocks that end an archive. */
+export const endOfArchive = (): Buffer => Buffer.alloc(1024)
+
+/** Overwrites a field of a header block (text, or raw bytes) and seals the checksum again. */
+export function setField(block: Buffer, offset: number, length: number, value: string | Buffer): Buffer {
+  block.fill(0, offset, offset + length)
+  if (typeof value === 'string') block.write(value, offset, length, 'latin1')
+  else value.copy(block, offset, 0, length)
+  return sealHeader(block)
+}
+
+/** A header in GNU tar's own format ("ustar  \0" magic), whose prefix area holds other fields. */
+export function gnuHeader(name: string, size: number, typeflag = '0'): Buffer {
+  const block = ustarHeader(name, size, { typeflag })
+  block.write('ustar  \0', 257, 'latin1')
+  return sealHeader(block)
+}
+
+const octal = (value: number, width: number): string => `${value.toString(8).padStart(width - 1, '0')}\0`
+
+/**
+ * An old GNU sparse file (type S): `regions` of data at offsets of a file of `realSize` bytes; the
+ * first four regions sit in the header, the rest in extension blocks of 21, as GNU tar writes them.
+ */
+export function gnuSparseMember(name: string, realSize: number, regions: Array<[number, number]>): Buffer {
+  const stored = regions.reduce((sum, [, length]) => sum + length, 0)
+  const header = gnuHeader(name, stored, 'S')
+  const writeRegions = (block: Buffer, at: number, list: Array<[number, number]>): void => {
+    list.forEach(([offset, length], i) => {
+      block.write(octal(offset, 12), at + i * 24, 'latin1')
+      block.write(octal(length, 12), at + i * 24 + 12, 'latin1')
+    })
+  }
+  writeRegions(header, 386, regions.slice(0, 4))
+  header.write(octal(realSize, 12), 483, 'latin1')
+  const extensions: Buffer[] = []
+  for (let start = 4; start < regions.length; start += 21) {
+    const block = Buffer.alloc(512)
+    writeRegions(block, 0, regions.slice(start, start + 21))
+    if (start + 21 < regions.length) block[504] = 1
+    extensions.push(block)
+  }
+  if (extensions.length > 0) header[482] = 1
+  sealHeader(header)
+  return Buffer.concat([header, ...extensions, tarMember(Buffer.alloc(0), Buffer.alloc(stored, 0x62))])
 }

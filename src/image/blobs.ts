@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs'
-import { open, stat } from 'node:fs/promises'
+import { open, stat, type FileHandle } from 'node:fs/promises'
 import * as path from 'node:path'
 import { Readable } from 'node:stream'
-import { BLOCK_SIZE, normalizePath, paddedSize, parseHeader, parsePax } from './tar.js'
+import { BLOCK_SIZE, paddedSize, TarFormatError, TarHeaderReader } from './tar.js'
 import { layoutRoots } from './layout-roots.js'
 import { checkDigest, type Descriptor } from './types.js'
 import { BlobIntegrityError, MAX_MANIFEST_BYTES, parseJson, readJsonBlob, verifyBlob } from './verify.js'
@@ -103,32 +103,42 @@ export class OciTarSource implements BlobSource {
     const handle = await open(this.file, 'r')
     try {
       const { size: fileSize } = await handle.stat()
+      const reader = new TarHeaderReader()
       const block = Buffer.alloc(BLOCK_SIZE)
-      let position = 0
-      let longName: string | undefined
-      while (position + BLOCK_SIZE <= fileSize) {
-        await handle.read(block, 0, BLOCK_SIZE, position)
-        const header = parseHeader(block)
-        if (header === undefined) break
-        const dataOffset = position + BLOCK_SIZE
-        let size = header.size
-        if (header.typeflag === 'x' || header.typeflag === 'L') {
-          const data = Buffer.alloc(header.size)
-          await handle.read(data, 0, header.size, dataOffset)
-          longName = header.typeflag === 'L' ? data.toString('utf8').replace(/\0.*$/s, '') : parsePax(data).get('path')
-        } else {
-          const name = normalizePath(longName ?? header.name)
-          longName = undefined
-          if (header.typeflag === '0' || header.typeflag === '7') members.set(name, { offset: dataOffset, size })
-          else size = header.typeflag === '5' || header.typeflag === '1' || header.typeflag === '2' ? 0 : size
+      // An archive may end without its zero blocks, as Go's reader allows, but not inside a header.
+      for (let position = 0; position < fileSize; ) {
+        await this.readAt(handle, block, position)
+        const step = reader.next(block, 0, position)
+        position += BLOCK_SIZE
+        if (step === 'end') break
+        if (step === 'block') continue
+        const size = reader.dataBytes
+        if (position + size > fileSize) {
+          const what = step === 'metadata' ? 'the metadata of an entry' : `entry "${reader.entry.path}"`
+          throw new TarFormatError(`${what} needs ${size} bytes at byte ${position}, past the end of the archive (${fileSize} bytes): it is truncated`)
         }
-        position = dataOffset + paddedSize(size)
+        if (step === 'metadata') {
+          const data = Buffer.alloc(size)
+          await this.readAt(handle, data, position)
+          reader.metadata(data)
+        } else if (reader.entry.type === 'file' && reader.entry.sparse === undefined) {
+          members.set(reader.entry.path, { offset: position, size })
+        }
+        position += paddedSize(size)
       }
+    } catch (error) {
+      if (error instanceof TarFormatError) throw new TarFormatError(`${this.label}: ${error.message}`)
+      throw error
     } finally {
       await handle.close()
     }
     this.members = members
     return members
+  }
+
+  private async readAt(handle: FileHandle, buffer: Buffer, position: number): Promise<void> {
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, position)
+    if (bytesRead !== buffer.length) throw new TarFormatError(`the archive ends at byte ${position + bytesRead}, inside a tar header: it is truncated`)
   }
 
   private async member(name: string): Promise<TarMember> {

@@ -9,6 +9,8 @@
 import type { EntryType } from './tar.js'
 
 export const WHITEOUT_PREFIX = '.wh.'
+/** Layer indexes are kept in 16 bits; Docker itself stops at 127 layers. */
+export const MAX_LAYERS = 0xffff
 export const OPAQUE_MARKER = '.wh..wh..opq'
 
 /** What a layer says about one path: the kinds a tar entry can be, plus the two whiteout kinds. */
@@ -45,6 +47,23 @@ export function entryKind(type: EntryType, path: string): EntryKind {
 interface Directory {
   children: Map<string, Directory | number>
   layer: number
+}
+
+/** One directory of a walk in progress, with the rest of its children to visit. */
+interface WalkFrame {
+  path: string
+  directory: Directory
+  children: Iterator<[string, Directory | number]>
+}
+
+interface HideFrame extends WalkFrame {
+  parent: Directory | undefined
+  name: string
+}
+
+interface SizeFrame extends WalkFrame {
+  size: number
+  files: number
 }
 
 /** One file version hidden by a later layer. */
@@ -155,22 +174,41 @@ export class OverlayFilesystem {
     if (this.topWaste.wants(size)) this.topWaste.add({ path, size, writtenBy: this.layers[id], hiddenBy })
   }
 
-  /** Hides everything below a directory that lower layers put there; returns whether it is now empty. */
+  /**
+   * Hides everything below a directory that lower layers put there; returns whether it is now empty.
+   * The walk keeps its own stack: a layer may nest directories deeper than the call stack goes.
+   */
   private hideLower(path: string, directory: Directory, layer: number): boolean {
-    for (const [name, child] of directory.children) this.hideChild(directory, name, path === '' ? name : `${path}/${name}`, child, layer)
+    const stack: HideFrame[] = [{ path, directory, children: directory.children.entries(), parent: undefined, name: '' }]
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1]
+      const next = frame.children.next()
+      if (next.done) {
+        stack.pop()
+        if (frame.parent !== undefined && frame.directory.children.size === 0 && frame.directory.layer < layer) {
+          frame.parent.children.delete(frame.name)
+        }
+        continue
+      }
+      const [name, child] = next.value
+      const childPath = frame.path === '' ? name : `${frame.path}/${name}`
+      if (typeof child === 'number') this.hideFile(frame.directory, name, childPath, child, layer)
+      else stack.push({ path: childPath, directory: child, children: child.children.entries(), parent: frame.directory, name })
+    }
     return directory.children.size === 0
+  }
+
+  private hideFile(parent: Directory, name: string, childPath: string, child: number, layer: number): void {
+    if (this.layers[child] < layer) {
+      this.hide(childPath, child, layer)
+      parent.children.delete(name)
+    }
   }
 
   /** Hides what lower layers made of one entry of a directory, and removes the entry once nothing of it is left. */
   private hideChild(parent: Directory, name: string, childPath: string, child: Directory | number, layer: number): void {
-    if (typeof child === 'number') {
-      if (this.layers[child] < layer) {
-        this.hide(childPath, child, layer)
-        parent.children.delete(name)
-      }
-    } else if (this.hideLower(childPath, child, layer) && child.layer < layer) {
-      parent.children.delete(name)
-    }
+    if (typeof child === 'number') this.hideFile(parent, name, childPath, child, layer)
+    else if (this.hideLower(childPath, child, layer) && child.layer < layer) parent.children.delete(name)
   }
 
   private parentOf(path: string, layer: number): { parent: Directory; name: string } {
@@ -215,6 +253,7 @@ export class OverlayFilesystem {
    */
   apply(path: string, kind: EntryKind, size: number, layer: number, linkName = ''): void {
     if (path === '') return
+    if (layer >= MAX_LAYERS) throw new RangeError(`an image of more than ${MAX_LAYERS} layers cannot be measured (layer ${layer + 1})`)
     const { parent, name } = this.parentOf(path, layer)
     if (kind === EntryKind.Opaque) {
       const parentPath = path.slice(0, Math.max(0, path.length - name.length - 1))
@@ -253,7 +292,6 @@ export class OverlayFilesystem {
     }
   }
 
-  /** The visible files and directories with the most bytes, and the visible total. */
   /**
    * The visible files and directories with the most bytes, and the visible total, in one walk of
    * the tree. `visit`, when given, sees every visible path on the way (folders end with `/`): the
@@ -265,31 +303,37 @@ export class OverlayFilesystem {
   ): { files: VisibleFile[]; directories: VisibleDirectory[]; visibleBytes: number; visibleFiles: number } {
     const files = new TopList<VisibleFile>(count, item => item.size)
     const directories = new TopList<{ path: string; size: number; files: number; node: Directory }>(count, item => item.size)
-    const walk = (path: string, directory: Directory): { size: number; files: number } => {
-      let size = 0
-      let fileTotal = 0
-      for (const [name, child] of directory.children) {
-        if (typeof child === 'number') {
-          const childSize = this.sizes[child]
-          size += childSize
-          fileTotal++
-          const wanted = childSize > 0 && files.wants(childSize)
-          if (!wanted && visit === undefined) continue
-          const childPath = path === '' ? name : `${path}/${name}`
-          visit?.(childPath, childSize, this.layers[child])
-          if (wanted) files.add({ path: childPath, size: childSize, layer: this.layers[child] })
-        } else {
-          const childPath = path === '' ? name : `${path}/${name}`
-          visit?.(`${childPath}/`, 0, child.layer)
-          const sub = walk(childPath, child)
-          size += sub.size
-          fileTotal += sub.files
-          if (directories.wants(sub.size)) directories.add({ path: childPath, size: sub.size, files: sub.files, node: child })
-        }
+    // Sizes add up from the leaves: each frame collects its children's, then hands its total up.
+    const root: SizeFrame = { path: '', directory: this.root, children: this.root.children.entries(), size: 0, files: 0 }
+    const stack: SizeFrame[] = [root]
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1]
+      const next = frame.children.next()
+      if (next.done) {
+        stack.pop()
+        const parent = stack[stack.length - 1]
+        if (parent === undefined) continue
+        parent.size += frame.size
+        parent.files += frame.files
+        if (directories.wants(frame.size)) directories.add({ path: frame.path, size: frame.size, files: frame.files, node: frame.directory })
+        continue
       }
-      return { size, files: fileTotal }
+      const [name, child] = next.value
+      if (typeof child === 'number') {
+        const childSize = this.sizes[child]
+        frame.size += childSize
+        frame.files++
+        const wanted = childSize > 0 && files.wants(childSize)
+        if (!wanted && visit === undefined) continue
+        const childPath = frame.path === '' ? name : `${frame.path}/${name}`
+        visit?.(childPath, childSize, this.layers[child])
+        if (wanted) files.add({ path: childPath, size: childSize, layer: this.layers[child] })
+      } else {
+        const childPath = frame.path === '' ? name : `${frame.path}/${name}`
+        visit?.(`${childPath}/`, 0, child.layer)
+        stack.push({ path: childPath, directory: child, children: child.children.entries(), size: 0, files: 0 })
+      }
     }
-    const total = walk('', this.root)
     return {
       files: files.items,
       directories: directories.items.map(item => ({
@@ -298,20 +342,20 @@ export class OverlayFilesystem {
         files: item.files,
         layer: this.mainLayer(item.node)
       })),
-      visibleBytes: total.size,
-      visibleFiles: total.files
+      visibleBytes: root.size,
+      visibleFiles: root.files
     }
   }
 
   private mainLayer(directory: Directory): number {
     const bytes = new Map<number, number>()
-    const walk = (node: Directory): void => {
-      for (const child of node.children.values()) {
-        if (typeof child === 'number') bytes.set(this.layers[child], (bytes.get(this.layers[child]) ?? 0) + this.sizes[child])
-        else walk(child)
-      }
+    const stack = [directory.children.values()]
+    while (stack.length > 0) {
+      const next = stack[stack.length - 1].next()
+      if (next.done) stack.pop()
+      else if (typeof next.value === 'number') bytes.set(this.layers[next.value], (bytes.get(this.layers[next.value]) ?? 0) + this.sizes[next.value])
+      else stack.push(next.value.children.values())
     }
-    walk(directory)
     let best = directory.layer
     let most = -1
     for (const [layer, size] of bytes) {
