@@ -12,9 +12,10 @@ import { OciDirectorySource } from '../src/image/blobs.js'
 import { EntryKind, OverlayFilesystem } from '../src/image/filesystem.js'
 import { LayerStore } from '../src/image/layer-store.js'
 import { measureImage, resolveImage } from '../src/image/measure.js'
-import { MAX_METADATA_BYTES, MAX_PATH_BYTES, TarFormatError, TarScanner, type TarEntry } from '../src/image/tar.js'
+import { MAX_METADATA_BYTES, MAX_PATH_BYTES, TarFormatError } from '../src/image/tar.js'
 import { writeLayout } from './helpers/oci.js'
 import { endOfArchive, gnuHeader, gnuSparseMember, handHeader, paxData, paxMember, setField, tarMember } from './helpers/tar.js'
+import { scanEntries } from './helpers/tar.js'
 
 const PLAIN = 'application/vnd.oci.image.layer.v1.tar'
 const GZIP = 'application/vnd.oci.image.layer.v1.tar+gzip'
@@ -33,15 +34,7 @@ afterAll(() => {
 
 const digestOf = (data: Buffer): string => `sha256:${createHash('sha256').update(data).digest('hex')}`
 
-function scan(data: Buffer, chunkSize = data.length): TarEntry[] {
-  const entries: TarEntry[] = []
-  const scanner = new TarScanner(entry => {
-    entries.push(entry)
-  })
-  for (let offset = 0; offset < data.length; offset += chunkSize) scanner.write(data.subarray(offset, offset + chunkSize))
-  scanner.end()
-  return entries
-}
+const scan = scanEntries
 
 /** An image of one platform whose layers are these blobs, in an OCI layout folder. */
 function imageOf(layers: Array<{ blob: Buffer; mediaType?: string }>) {

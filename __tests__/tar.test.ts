@@ -1,19 +1,12 @@
 import { describe, expect, it } from '@jest/globals'
 import { gzipSync } from 'node:zlib'
-import { TarFormatError, TarScanner, type TarEntry } from '../src/image/tar.js'
+import { TarFormatError, TarScanner } from '../src/image/tar.js'
 import { writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { gnuTar, handHeader, LONG_DIR, makeTree, sampleTree, sealHeader } from './helpers/tar.js'
+import { scanEntries } from './helpers/tar.js'
 
-function scanAll(data: Buffer, chunkSize = data.length): TarEntry[] {
-  const entries: TarEntry[] = []
-  const scanner = new TarScanner(entry => {
-    entries.push(entry)
-  })
-  for (let offset = 0; offset < data.length; offset += chunkSize) scanner.write(data.subarray(offset, offset + chunkSize))
-  scanner.end()
-  return entries
-}
+const scanAll = scanEntries
 
 describe('TarScanner', () => {
   const tree = sampleTree()

@@ -7,7 +7,7 @@ import { getInputs } from './config/inputs.js'
 import { createExec, maskingStream } from './exec.js'
 import type { Host } from './host.js'
 import { localLayerCacheDir } from './image/layer-cache.js'
-import { execute, nodeDeps, type Deps } from './main.js'
+import { execute, handleSignals, nodeDeps, type Deps } from './main.js'
 import { slugOf } from './names.js'
 import { createScrubber, secretValues, type Scrub } from './secrets.js'
 
@@ -133,7 +133,7 @@ export async function runCli(argv: string[], io: CliIo, deps: Partial<Deps> = {}
     for (const secret of secretValues(inputs, deps.env ?? base.env)) host.setSecret(secret)
     const layerCacheDir = localLayerCacheDir(base.env)
     const cacheRoot = path.dirname(layerCacheDir)
-    const outcome = await execute(inputs, host, {
+    const runDeps: Deps = {
       ...base,
       // Programs' output is echoed masked: buildx may print a build secret.
       exec: createExec(maskingStream(io.stderr, host.mask)),
@@ -141,7 +141,10 @@ export async function runCli(argv: string[], io: CliIo, deps: Partial<Deps> = {}
       toolDir: path.join(cacheRoot, 'trivy', 'bin'),
       trivyCacheDir: path.join(cacheRoot, 'trivy', 'cache'),
       ...deps
-    })
+    }
+    // Only the real process stops on a signal; a caller that passes its own streams keeps its own handlers.
+    if (io.stdout === process.stdout) handleSignals(runDeps, host)
+    const outcome = await execute(inputs, host, runDeps)
     io.stderr.write(`report: ${outcome.reportPath}\n`)
     return outcome.failed ? ExitCode.BudgetFailed : ExitCode.Ok
   } catch (error) {

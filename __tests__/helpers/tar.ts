@@ -1,3 +1,4 @@
+import { TarScanner, type TarEntry } from '../../src/image/tar.js'
 import { execFileSync } from 'node:child_process'
 import { linkSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
 import * as os from 'node:os'
@@ -119,4 +120,15 @@ export function gnuSparseMember(name: string, realSize: number, regions: Array<[
   if (extensions.length > 0) header[482] = 1
   sealHeader(header)
   return Buffer.concat([header, ...extensions, tarMember(Buffer.alloc(0), Buffer.alloc(stored, 0x62))])
+}
+
+/** Every entry a TarScanner reports for `data`, fed in chunks of `chunkSize` bytes. */
+export function scanEntries(data: Buffer, chunkSize = data.length): TarEntry[] {
+  const entries: TarEntry[] = []
+  const scanner = new TarScanner(entry => {
+    entries.push(entry)
+  })
+  for (let offset = 0; offset < data.length; offset += chunkSize) scanner.write(data.subarray(offset, offset + chunkSize))
+  scanner.end()
+  return entries
 }

@@ -1,23 +1,10 @@
-import type { BudgetLimit, Budgets, Level, LimitUnit } from '../config/budget-file.js'
+import type { Budgets, Level, LimitUnit } from '../config/budget-file.js'
 import type { FailOn } from '../config/inputs.js'
-import { Rule, RULE_NAMES, VULNERABILITY_RULE, type RuleName } from '../constants.js'
-import { SEVERITIES, type Severity, type SeverityCounts } from '../scan/trivy-report.js'
+import { VULNERABILITY_RULE, type RuleName } from '../constants.js'
+import { BUDGET_RULES, type MeasuredPlatform } from '../config/rules.js'
+import { SEVERITIES, type Severity } from '../scan/trivy-report.js'
 
-/** What budgets read of a platform: a measurement and a report entry both fit. */
-export interface MeasuredPlatform {
-  platform: string
-  size: number
-  compressedSize: number
-  layerCount: number
-  layers: ReadonlyArray<{ digest: string; size: number }>
-  wastedBytes: number
-  efficiency: number
-  /** Present once the platform was scanned. */
-  vulnerabilities?: SeverityCounts
-  fixable?: SeverityCounts
-  /** Present when there is a baseline with this platform. */
-  delta?: { size: number | null; sizeRatio: number | null }
-}
+export type { MeasuredPlatform } from '../config/rules.js'
 
 export type Status = 'pass' | 'warn' | 'fail'
 export type Verdict = Status
@@ -39,41 +26,17 @@ export interface BudgetResult {
   layer?: string
 }
 
-function actualValue(rule: RuleName, budget: BudgetLimit, platform: MeasuredPlatform): { actual: number; layer?: string } {
-  switch (rule) {
-    case Rule.MaxWasted:
-      return { actual: budget.unit === 'ratio' ? (platform.size === 0 ? 0 : platform.wastedBytes / platform.size) : platform.wastedBytes }
-    case Rule.MinEfficiency:
-      return { actual: platform.efficiency }
-    case Rule.MaxSizeIncrease:
-      return { actual: (budget.unit === 'ratio' ? platform.delta?.sizeRatio : platform.delta?.size) ?? NaN }
-    case Rule.MaxSize:
-      return { actual: platform.size }
-    case Rule.MaxCompressedSize:
-      return { actual: platform.compressedSize }
-    case Rule.MaxLayers:
-      return { actual: platform.layerCount }
-    case Rule.MaxLayerSize: {
-      const largest = platform.layers.reduce<MeasuredPlatform['layers'][number] | undefined>(
-        (best, layer) => (best === undefined || layer.size > best.size ? layer : best),
-        undefined
-      )
-      return { actual: largest?.size ?? 0, layer: largest?.digest }
-    }
-  }
-}
-
 /** Every budget against every platform: each platform must fit on its own. */
 export function evaluateBudgets(budgets: Budgets, platforms: MeasuredPlatform[]): BudgetResult[] {
   const results: BudgetResult[] = []
-  for (const rule of RULE_NAMES) {
+  for (const { rule, measure, direction } of BUDGET_RULES) {
     const budget = budgets[rule]
     if (budget === undefined) continue
     for (const platform of platforms) {
-      const { actual, layer } = actualValue(rule, budget, platform)
+      const { actual, layer } = measure(platform, budget.unit)
       // A budget on the change against a baseline says nothing where there is no baseline.
       if (Number.isNaN(actual)) continue
-      const within = rule === Rule.MinEfficiency ? actual >= budget.limit : actual <= budget.limit
+      const within = direction === 'min' ? actual >= budget.limit : actual <= budget.limit
       const status: Status = within ? 'pass' : budget.level === 'error' ? 'fail' : 'warn'
       results.push({
         rule,

@@ -1,16 +1,20 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Alias, type Node, type YAMLMap } from 'yaml'
 import { SMELL_RULE_NAMES, type SmellLevel, type SmellRule } from '../analysis/smells.js'
-import { Input, RULE_NAMES, Rule, VULNERABILITY_RULE, type RuleName } from '../constants.js'
+import { Input, RULE_NAMES, VULNERABILITY_RULE, type RuleName } from '../constants.js'
+import { parseLimit } from './rules.js'
 import { FILE_LIMITS, formatLimit } from '../files/safe-read.js'
 import { SEVERITIES, type Severity, type SeverityCounts } from '../scan/trivy-report.js'
 import { InputError } from './errors.js'
-import { formatSize, parseCount, parseSize, SizeError } from './size.js'
+import { formatSize, SizeError } from './size.js'
 
 export type Level = 'error' | 'warning'
 export const LEVELS: readonly Level[] = ['error', 'warning']
 
 /** What a limit counts: bytes, layers, or a ratio (0.9 for 90%). */
-export type LimitUnit = 'bytes' | 'count' | 'ratio'
+export type { LimitUnit } from './rules.js'
+import type { LimitUnit } from './rules.js'
+
+export { parseLimit } from './rules.js'
 
 export interface BudgetLimit {
   limit: number
@@ -58,36 +62,7 @@ const TOP_LEVEL_KEYS = ['version', 'defaults', 'images', 'smells', 'ignore'] as 
 const SMELL_LEVELS: readonly SmellLevel[] = ['error', 'warning', 'off']
 const RULE_OBJECT_KEYS = ['limit', 'level'] as const
 
-/** A percentage (`10%`) or a fraction (`0.9`) as a ratio. */
-export function parseRatio(value: string | number, { allowFraction }: { allowFraction: boolean }): number {
-  const text = String(value).trim()
-  const percent = /^(\d+(?:\.\d+)?)\s*%$/.exec(text)
-  const ratio = percent ? Number(percent[1]) / 100 : allowFraction && /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN
-  if (!Number.isFinite(ratio) || ratio < 0 || ratio > 1) {
-    throw new SizeError(`"${value}" is not ${allowFraction ? 'a percentage or a fraction from 0 to 1 (90% or 0.9)' : 'a percentage from 0% to 100%'}`)
-  }
-  return ratio
-}
 
-/**
- * Parses a rule's limit: a size for size rules, a count for max-layers, a ratio for
- * min-efficiency, and for max-wasted either a size or a percentage of the image's size.
- */
-export function parseLimit(rule: RuleName, value: string | number): { limit: number; unit: LimitUnit } {
-  switch (rule) {
-    case Rule.MaxLayers:
-      return { limit: parseCount(value), unit: 'count' }
-    case Rule.MinEfficiency:
-      return { limit: parseRatio(value, { allowFraction: true }), unit: 'ratio' }
-    case Rule.MaxWasted:
-    case Rule.MaxSizeIncrease:
-      return String(value).trim().endsWith('%')
-        ? { limit: parseRatio(value, { allowFraction: false }), unit: 'ratio' }
-        : { limit: parseSize(value), unit: 'bytes' }
-    default:
-      return { limit: parseSize(value), unit: 'bytes' }
-  }
-}
 
 /**
  * Entries read (merged ones included) and aliases followed: a real file of 1 MiB needs a tenth,

@@ -1,5 +1,6 @@
 import * as path from 'node:path'
-import { DEFAULT_BUDGET_FILE, Input, Rule, VULNERABILITY_RULE, type InputName, type RuleName } from '../constants.js'
+import { DEFAULT_BUDGET_FILE, Input, VULNERABILITY_RULE, type InputName } from '../constants.js'
+import { BUDGET_RULES } from './rules.js'
 import { budgetsFor, parseBudgetFile, parseLimit, parseVulnerabilityLimits, type BudgetFile, type Budgets } from './budget-file.js'
 import type { SmellSettings } from '../analysis/smells.js'
 import { InputError } from './errors.js'
@@ -33,15 +34,6 @@ export interface ConfigFiles {
   exists(file: string): Promise<boolean>
 }
 
-const INLINE_RULES: ReadonlyArray<[RuleName, InputName]> = [
-  [Rule.MaxSize, Input.MaxSize],
-  [Rule.MaxCompressedSize, Input.MaxCompressedSize],
-  [Rule.MaxLayers, Input.MaxLayers],
-  [Rule.MaxLayerSize, Input.MaxLayerSize],
-  [Rule.MaxWasted, Input.MaxWasted],
-  [Rule.MinEfficiency, Input.MinEfficiency],
-  [Rule.MaxSizeIncrease, Input.MaxSizeIncrease]
-]
 
 const PLATFORM_PATTERN = /^[a-z0-9_-]+\/[a-z0-9_-]+(\/[a-z0-9_.-]+)?$/i
 
@@ -56,7 +48,7 @@ export function inlineBudgets(inputs: Inputs): Budgets {
       throw error
     }
   }
-  for (const [rule, input] of INLINE_RULES) {
+  for (const { rule, input } of BUDGET_RULES) {
     const raw = inputs[input as keyof Inputs] as string
     if (raw === '') continue
     try {

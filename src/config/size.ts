@@ -94,3 +94,14 @@ export function formatSize(bytes: number): string {
   const digits = value >= 100 ? 0 : value >= 10 ? 1 : 2
   return `${sign}${value.toFixed(digits)} ${units[unit]}`
 }
+
+/** A percentage (`10%`) or a fraction (`0.9`) as a ratio. */
+export function parseRatio(value: string | number, { allowFraction }: { allowFraction: boolean }): number {
+  const text = String(value).trim()
+  const percent = /^(\d+(?:\.\d+)?)\s*%$/.exec(text)
+  const ratio = percent ? Number(percent[1]) / 100 : allowFraction && /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN
+  if (!Number.isFinite(ratio) || ratio < 0 || ratio > 1) {
+    throw new SizeError(`"${value}" is not ${allowFraction ? 'a percentage or a fraction from 0 to 1 (90% or 0.9)' : 'a percentage from 0% to 100%'}`)
+  }
+  return ratio
+}

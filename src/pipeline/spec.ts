@@ -1,0 +1,46 @@
+// The images a run measures, resolved once from the inputs and the budget file: every stage after
+// this takes an ImageSpec and nothing else of the configuration.
+import { access } from 'node:fs/promises'
+import * as path from 'node:path'
+import { loadConfig, type Config } from '../config/config.js'
+import type { Inputs } from '../config/inputs.js'
+import { Input } from '../constants.js'
+import { FILE_LIMITS, readRegularFile, requireRegularFile } from '../files/safe-read.js'
+import { slugOf } from '../names.js'
+
+/** One image: what to build or open, its budgets, smells settings, secrets, and where its report goes. */
+export interface ImageSpec extends Config {
+  reportPath: string
+  origin: { kind: 'build' } | { kind: 'image'; reference: string }
+}
+
+export function defaultReportPath(name: string, tempRoot: string): string {
+  return path.join(tempRoot, 'image-budget', `${slugOf(name)}.json`)
+}
+
+/** The report path asked for, or the default one of a name: known before anything else is read. */
+export function reportPathOf(inputs: Pick<Inputs, 'report'>, name: string, where: { cwd: string; tempRoot: string }): string {
+  return inputs.report !== '' ? path.resolve(where.cwd, inputs.report) : defaultReportPath(name, where.tempRoot)
+}
+
+/** Reads the budget file and checks the secret files: an ImageSpec per image the inputs name. */
+export async function resolveSpecs(inputs: Inputs, where: { cwd: string; tempRoot: string }): Promise<ImageSpec[]> {
+  const config = await loadConfig(inputs, {
+    cwd: where.cwd,
+    readText: file => readRegularFile(file, FILE_LIMITS[Input.BudgetFile]),
+    exists: file => access(file).then(
+      () => true,
+      () => false
+    )
+  })
+  for (const secret of config.secretFiles) {
+    await requireRegularFile(Input.SecretFiles, `${secret.id}=${path.relative(where.cwd, secret.path)}`, secret.path)
+  }
+  return [
+    {
+      ...config,
+      reportPath: reportPathOf(inputs, config.name, where),
+      origin: inputs.image !== '' ? { kind: 'image', reference: inputs.image } : { kind: 'build' }
+    }
+  ]
+}

@@ -1,0 +1,192 @@
+// The stages of one image, in order: prepare → build | open → measure → scan → compare → judge.
+// Each takes the spec (and what earlier stages returned) and returns a value; side effects come in
+// through the context. Only scan writes into the report it is handed, the findings of each platform.
+import { stat } from 'node:fs/promises'
+import * as path from 'node:path'
+import { analyzeImage } from '../analysis/analyze.js'
+import type { Smell } from '../analysis/smells.js'
+import { applyBaseline, baselineDir, loadBaseline } from '../baseline/step.js'
+import type { Baseline } from '../baseline/baseline.js'
+import { evaluateBudgets, verdictOf, type BudgetResult, type Verdict } from '../budget/evaluate.js'
+import { runBuild, type BuildResult } from '../build/build.js'
+import { InputError } from '../config/errors.js'
+import type { Inputs } from '../config/inputs.js'
+import { formatSize } from '../config/size.js'
+import { Input } from '../constants.js'
+import { finalStage, parseDockerfile, type Dockerfile } from '../dockerfile/dockerfile.js'
+import { FILE_LIMITS, readRegularFile } from '../files/safe-read.js'
+import type { Host } from '../host.js'
+import { OciDirectorySource, type BlobSource } from '../image/blobs.js'
+import { restoreLayers, saveLayers } from '../image/layer-cache.js'
+import { LayerStore } from '../image/layer-store.js'
+import { resolveImage, type ResolvedImage } from '../image/measure.js'
+import { openImageInput } from '../image/source.js'
+import { preflight } from '../preflight.js'
+import type { PlatformReport, Report } from '../report/report.js'
+import { platformLayout } from '../scan/scan.js'
+import { scanStep } from '../scan/scan-step.js'
+import type { RunDeps } from './deps.js'
+import type { ImageSpec } from './spec.js'
+
+/** The version written into SARIF files. */
+export const ACTION_VERSION = '1.0.0'
+
+export interface StageContext extends RunDeps {
+  host: Host
+  /** This image's private folder: secrets, metadata and the layout live here, and go with it. */
+  workDir: string
+}
+
+const isRemoteContext = (context: string): boolean => /^[a-z]+:\/\/|^git@/.test(context)
+
+/**
+ * Reads the Dockerfile before building, failing with the input's name when it or the context is
+ * missing. Undefined for a remote context whose Dockerfile is not local.
+ */
+async function readDockerfile(inputs: Inputs, cwd: string): Promise<Dockerfile | undefined> {
+  if (isRemoteContext(inputs.context) && inputs.file === '') return undefined
+  if (isRemoteContext(inputs.context)) {
+    const file = path.resolve(cwd, inputs.file)
+    return parseDockerfile(path.relative(cwd, file), await readRegularFile(file, FILE_LIMITS[Input.File]))
+  }
+  const context = path.resolve(cwd, inputs.context)
+  const contextStat = await stat(context).catch(() => undefined)
+  if (!contextStat?.isDirectory()) {
+    throw new InputError(`Input "${Input.Context}": "${inputs.context}" is not a directory (resolved to ${context})`)
+  }
+  const dockerfile = inputs.file !== '' ? path.resolve(cwd, inputs.file) : path.join(context, 'Dockerfile')
+  let text: string
+  try {
+    text = await readRegularFile(dockerfile, FILE_LIMITS[Input.File])
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    const problem = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? (error as Error).message})`
+    const shown = inputs.file !== '' ? inputs.file : path.relative(cwd, dockerfile)
+    throw new InputError(`Input "${Input.File}": the Dockerfile "${shown}" ${problem} (resolved to ${dockerfile})`)
+  }
+  const parsed = parseDockerfile(path.relative(cwd, dockerfile), text)
+  // A target that is not a stage fails here, with the input's name, rather than in the build.
+  finalStage(parsed, inputs.target)
+  return parsed
+}
+
+export interface Prepared {
+  dockerfile?: Dockerfile
+}
+
+/** Every input that names a file, version or reference is checked, and the Dockerfile read: before anything is built. */
+export async function prepare(spec: ImageSpec, context: StageContext): Promise<Prepared> {
+  if (spec.budgetFile) context.host.info(`Budgets from ${spec.budgetFile}`)
+  await preflight(spec.inputs, context.cwd)
+  if (spec.origin.kind === 'image') return {}
+  return { dockerfile: await readDockerfile(spec.inputs, context.cwd) }
+}
+
+export interface Produced {
+  /** Where the image's blobs are read from; absent when a `call` evaluated the build instead. */
+  source?: BlobSource
+  build?: BuildResult
+  /** The archive `docker image save` wrote, for a local engine image: what Trivy scans. */
+  archive?: string
+  engineImageId?: string
+}
+
+/** Builds the image (build) or finds the existing one (open). */
+export async function produce(spec: ImageSpec, context: StageContext): Promise<Produced> {
+  const { host } = context
+  if (spec.origin.kind === 'image') {
+    const reference = spec.origin.reference
+    const opened = await host.group(`Open image ${reference}`, () => openImageInput(reference, context))
+    return { source: opened.source, archive: opened.archive, engineImageId: opened.imageId }
+  }
+  const github = context.github
+  const run = github
+    ? { runAttemptUrl: github.context.runAttemptUrl, privateRepository: github.context.privateRepository, serverUrl: github.context.serverUrl, token: github.token ?? '' }
+    : undefined
+  const build = await host.group(`Build ${spec.name}`, () => runBuild(spec, { ...context, run, actionsCache: context.actionsCache }))
+  return { build, ...(build.ociDir ? { source: new OciDirectorySource(build.ociDir) } : {}) }
+}
+
+export interface Measured {
+  image: ResolvedImage
+  smells: Smell[]
+}
+
+/**
+ * Measures every platform from its layers (the layer index kept between runs where there is one).
+ * `onPlatform` receives each platform as soon as it is measured, so that a later failure keeps it.
+ */
+export async function measure(
+  spec: ImageSpec,
+  prepared: Prepared,
+  source: BlobSource,
+  context: StageContext,
+  onPlatform: (platform: PlatformReport) => void
+): Promise<Measured> {
+  const { host } = context
+  return host.group(`Measure ${spec.name}`, async () => {
+    const image = await resolveImage(source)
+    const store = new LayerStore(context.layerCacheDir ?? path.join(context.workDir, 'layers'))
+    const kept = context.cache && context.layerCacheDir ? { backend: context.cache, dir: context.layerCacheDir, name: spec.name, env: context.env } : undefined
+    const restoredKey = kept ? await restoreLayers(kept, host) : undefined
+    const smells = await analyzeImage({
+      source,
+      image,
+      store,
+      dockerfile: prepared.dockerfile,
+      target: spec.inputs.target,
+      contextDir: prepared.dockerfile && !isRemoteContext(spec.inputs.context) ? path.resolve(context.cwd, spec.inputs.context) : undefined,
+      settings: spec.smells,
+      onLayer: (platform, index, layer) => host.info(`${platform}: reading layer ${index + 1}, ${layer.digest} (${formatSize(layer.size)} compressed)`),
+      onPlatform
+    })
+    if (kept) await saveLayers(kept, store, restoredKey, host)
+    return { image, smells }
+  })
+}
+
+/** Scans each platform's final image with Trivy (or reads the given report) into the report's platforms. */
+export async function scan(spec: ImageSpec, prepared: Prepared, produced: Produced, measured: Measured, report: Report, context: StageContext): Promise<{ sarifPath?: string }> {
+  const ociDir = produced.build?.ociDir
+  // The scan opens log groups of its own (install, one per platform): Actions does not nest them.
+  return scanStep(
+    {
+      inputs: spec.inputs,
+      report,
+      platforms: measured.image.platforms,
+      targetFor: async (platform, dir) => {
+        if (ociDir) return { kind: 'layout', dir: await platformLayout(ociDir, platform.manifest, dir), platform: platform.platform }
+        if (produced.archive) return { kind: 'archive', file: produced.archive, platform: platform.platform }
+        return { kind: 'registry', reference: spec.inputs.image, platform: platform.platform }
+      },
+      dockerfile: prepared.dockerfile?.path,
+      version: ACTION_VERSION
+    },
+    { ...context, releases: context.trivyReleases }
+  )
+}
+
+/** The baseline the spec asks for, applied to the report's platforms; undefined when there is none (yet). */
+export async function compare(spec: ImageSpec, report: Report, context: StageContext): Promise<Baseline | undefined> {
+  const baseline = await loadBaseline(spec.inputs, spec.name, baselineDepsOf(spec, context))
+  if (baseline) applyBaseline(report, baseline)
+  return baseline
+}
+
+export function baselineDepsOf(spec: ImageSpec, context: Omit<StageContext, 'workDir'>) {
+  return {
+    host: context.host,
+    cwd: context.cwd,
+    env: context.env,
+    fetch: context.fetch,
+    cache: context.cache,
+    github: context.github?.context,
+    dir: baselineDir(context.tempRoot, spec.name)
+  }
+}
+
+/** The budgets of the spec against what was measured, and the verdict. */
+export function judge(spec: ImageSpec, report: Pick<Report, 'platforms' | 'smells'>): { budgets: BudgetResult[]; verdict: Verdict } {
+  const budgets = evaluateBudgets(spec.budgets, report.platforms)
+  return { budgets, verdict: verdictOf(budgets, report.smells) }
+}
