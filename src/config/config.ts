@@ -22,6 +22,8 @@ export interface Config {
   name: string
   budgets: Budgets
   budgetFile?: string
+  /** The image keys of the budget file's `images:` section. */
+  budgetFileImages?: string[]
   smells: SmellSettings
   secrets: Secret[]
   secretFiles: SecretFile[]
@@ -131,6 +133,7 @@ export async function loadConfig(inputs: Inputs, files: ConfigFiles): Promise<Co
     name,
     budgets: budgetsFor(name, budgetFile, inline),
     budgetFile: budgetFile?.path,
+    ...(budgetFile ? { budgetFileImages: Object.keys(budgetFile.images) } : {}),
     smells: { levels: budgetFile?.smells ?? {}, ignore: budgetFile?.ignore ?? [] },
     secrets,
     secretFiles

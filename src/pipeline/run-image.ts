@@ -10,6 +10,7 @@ import { emptyReport, type Report } from '../report/report.js'
 import { createScrubber, scrubDeep, secretValues } from '../secrets.js'
 import type { RunDeps } from './deps.js'
 import type { ImageSpec } from './spec.js'
+import { inapplicable } from './notices.js'
 import { compare, judge, measure, prepare, produce, scan, type StageContext } from './stages.js'
 
 /** What one image's run leaves for the writers. */
@@ -76,6 +77,8 @@ export async function runImage(spec: ImageSpec, host: Host, deps: RunDeps, onSta
     const judged = judge(spec, report)
     report.budgets = judged.budgets
     report.verdict = judged.verdict
+    const notices = inapplicable(spec, report)
+    if (notices.length > 0) report.notices = notices
   } catch (error) {
     run.failure = error
     report.verdict = 'fail'

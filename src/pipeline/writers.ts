@@ -54,6 +54,7 @@ function budgetLine(report: Report, result: BudgetResult): number | undefined {
 
 /** Annotations on the Dockerfile's lines: every broken budget, every smell, every check finding. */
 function annotate({ report, dockerfile }: ImageRun, { host }: WriterContext): void {
+  for (const notice of report.notices ?? []) host.notice(notice, { title: 'image-budget' })
   const at = (line: number | undefined) => (dockerfile && line ? { file: dockerfile.path, startLine: line } : {})
   for (const result of report.budgets) {
     if (result.status === 'pass') continue

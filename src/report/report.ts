@@ -29,6 +29,8 @@ export interface Report {
   pullRequest?: { number: number; head: string }
   /** With the `call` input: the build was evaluated (checks, outline), not exported, so nothing was measured. */
   call?: { method: string; checks: Array<{ rule: string; description: string; detail: string; url: string; line?: number }> }
+  /** Budgets and inputs that could not apply to this run, and why. */
+  notices?: string[]
   /** Why the run stopped early; what was measured before that is still here. */
   error?: string
 }

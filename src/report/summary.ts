@@ -226,6 +226,7 @@ export function markdownSummary(report: Report, options: MarkdownOptions = {}): 
   if (report.error) parts.push(`> [!CAUTION]\n> ${report.error.split('\n').join('\n> ')}`)
   const call = callLines(report)
   if (call) parts.push(call.join('\n'))
+  if (report.notices?.length) parts.push(`> [!NOTE]\n${report.notices.map(notice => `> ${notice}`).join('\n>\n')}`)
   const deltas = deltaTable(report)
   const compared = baselineLine(report)
   if (compared) parts.push(compared)

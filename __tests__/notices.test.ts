@@ -1,0 +1,45 @@
+import { describe, expect, it } from '@jest/globals'
+import { loadConfig } from '../src/config/config.js'
+import { getInputs } from '../src/config/inputs.js'
+import { inapplicable } from '../src/pipeline/notices.js'
+import type { ImageSpec } from '../src/pipeline/spec.js'
+import type { PlatformReport } from '../src/report/report.js'
+
+async function specOf(values: Record<string, string>, budgetFile?: string): Promise<ImageSpec> {
+  const inputs = getInputs(name => ({ ...(budgetFile ? { 'budget-file': 'b.yml' } : {}), ...values })[name] ?? '')
+  const config = await loadConfig(inputs, { cwd: '/repo', readText: async () => budgetFile ?? '', exists: async () => budgetFile !== undefined })
+  return { ...config, reportPath: '/t/r.json', origin: inputs.image ? { kind: 'image', reference: inputs.image } : { kind: 'build' } }
+}
+
+const platform = { platform: 'linux/amd64' } as PlatformReport
+
+describe('budgets and inputs that cannot apply are named, with why', () => {
+  it('max-vulnerabilities without a scan', async () => {
+    expect(inapplicable(await specOf({ scan: 'false', 'max-vulnerabilities': 'critical=0' }), { platforms: [platform] })).toEqual([
+      'The budget max-vulnerabilities cannot apply: scan is false and no trivy-report is given, so nothing counts vulnerabilities'
+    ])
+    expect(inapplicable(await specOf({ scan: 'true', 'max-vulnerabilities': 'critical=0' }), { platforms: [platform] })).toEqual([])
+  })
+
+  it('max-size-increase without a baseline, or without the platform in it', async () => {
+    const spec = await specOf({ 'max-size-increase': '5%' })
+    expect(inapplicable(spec, { platforms: [platform] })).toEqual(['The budget max-size-increase cannot apply: there is no baseline to compare with (baseline: auto)'])
+    expect(inapplicable(spec, { platforms: [platform], baseline: { source: 'file', reference: 'r.json', unavailable: [] } })).toEqual([
+      'The budget max-size-increase cannot apply to linux/amd64: the baseline has no such platform'
+    ])
+  })
+
+  it('a budget file whose image keys name other images', async () => {
+    const spec = await specOf({ name: 'api' }, 'images:\n  web:\n    max-size: 10MB\n  worker:\n    max-size: 20MB\n')
+    expect(inapplicable(spec, { platforms: [platform] })).toEqual([
+      'The budget file b.yml has budgets for "web", "worker" but this image is "api": only its defaults apply (set name to one of those keys)'
+    ])
+    expect(inapplicable(await specOf({ name: 'web' }, 'images:\n  web:\n    max-size: 10MB\n'), { platforms: [platform] })).toEqual([])
+  })
+
+  it('build inputs given with image', async () => {
+    expect(inapplicable(await specOf({ image: 'ghcr.io/acme/api:1', platforms: 'linux/arm64', tags: 'x:1' }), { platforms: [platform] })).toEqual([
+      'Inputs "platforms", "tags" are ignored: "image" measures an existing image, nothing is built'
+    ])
+  })
+})

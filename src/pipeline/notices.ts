@@ -1,0 +1,40 @@
+// Budgets and inputs that cannot apply to this run, each named with why: a budget skipped without
+// a word reads as a budget met.
+import { VULNERABILITY_RULE, Input, Rule } from '../constants.js'
+import type { Report } from '../report/report.js'
+import type { ImageSpec } from './spec.js'
+
+/** Build inputs that mean nothing when an existing image is measured. */
+const BUILD_ONLY_INPUTS = [
+  Input.File, Input.Target, Input.Platforms, Input.BuildArgs, Input.Tags, Input.Push, Input.Load, Input.Outputs, Input.CacheFrom,
+  Input.CacheTo, Input.Call, Input.Secrets, Input.SecretEnvs, Input.SecretFiles
+] as const
+
+function given(value: unknown): boolean {
+  return Array.isArray(value) ? value.length > 0 : value === true || (typeof value === 'string' && value !== '')
+}
+
+export function inapplicable(spec: ImageSpec, report: Pick<Report, 'baseline' | 'platforms'>): string[] {
+  const notices: string[] = []
+  const { inputs, budgets } = spec
+  if (budgets[VULNERABILITY_RULE] && !inputs.scan && inputs['trivy-report'] === '') {
+    notices.push(`The budget ${VULNERABILITY_RULE} cannot apply: scan is false and no trivy-report is given, so nothing counts vulnerabilities`)
+  }
+  if (budgets[Rule.MaxSizeIncrease] && report.platforms.length > 0) {
+    if (!report.baseline) {
+      notices.push(`The budget ${Rule.MaxSizeIncrease} cannot apply: there is no baseline to compare with (baseline: ${inputs.baseline})`)
+    } else {
+      const missing = report.platforms.filter(platform => !platform.delta).map(platform => platform.platform)
+      if (missing.length > 0) notices.push(`The budget ${Rule.MaxSizeIncrease} cannot apply to ${missing.join(', ')}: the baseline has no such platform`)
+    }
+  }
+  const unknown = (spec.budgetFileImages ?? []).filter(key => key !== spec.name)
+  if (unknown.length > 0 && !(spec.budgetFileImages ?? []).includes(spec.name)) {
+    notices.push(`The budget file ${spec.budgetFile} has budgets for ${unknown.map(key => `"${key}"`).join(', ')} but this image is "${spec.name}": only its defaults apply (set name to one of those keys)`)
+  }
+  if (spec.origin.kind === 'image') {
+    const ignored = BUILD_ONLY_INPUTS.filter(input => given(inputs[input]))
+    if (ignored.length > 0) notices.push(`Inputs ${ignored.map(input => `"${input}"`).join(', ')} are ignored: "image" measures an existing image, nothing is built`)
+  }
+  return notices
+}
