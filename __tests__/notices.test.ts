@@ -6,7 +6,7 @@ import type { ImageSpec } from '../src/pipeline/spec.js'
 import type { PlatformReport } from '../src/report/report.js'
 
 async function specOf(values: Record<string, string>, budgetFile?: string): Promise<ImageSpec> {
-  const inputs = getInputs(name => ({ ...(budgetFile ? { 'budget-file': 'b.yml' } : {}), ...values })[name] ?? '')
+  const inputs = getInputs(name => (({ ...(budgetFile ? { 'budget-file': 'b.yml' } : {}), ...values }) as Record<string, string>)[name] ?? '')
   const config = await loadConfig(inputs, { cwd: '/repo', readText: async () => budgetFile ?? '', exists: async () => budgetFile !== undefined })
   return { ...config, reportPath: '/t/r.json', origin: inputs.image ? { kind: 'image', reference: inputs.image } : { kind: 'build' } }
 }

@@ -15,6 +15,10 @@ export const ExitCode = { Ok: 0, BudgetFailed: 1, Error: 2 } as const
 
 const BOOLEAN_INPUTS: readonly InputName[] = [Input.Push, Input.Load, Input.NoCache, Input.Pull, Input.IgnoreUnfixed]
 const MULTIPLE_INPUTS: readonly InputName[] = [
+  Input.Files,
+  Input.Targets,
+  Input.Set,
+  Input.Vars,
   Input.AddHosts,
   Input.Allow,
   Input.Annotations,

@@ -1,6 +1,11 @@
 // Names that appear in action.yml, the CLI, the budget file and the report are declared once, here.
 
 export const Input = {
+  Files: 'files',
+  Targets: 'targets',
+  Set: 'set',
+  Source: 'source',
+  Vars: 'vars',
   AddHosts: 'add-hosts',
   Allow: 'allow',
   Annotations: 'annotations',
@@ -74,7 +79,8 @@ export const Output = {
   Metadata: 'metadata',
   Vulnerabilities: 'vulnerabilities',
   Sarif: 'sarif',
-  SizeDelta: 'size-delta'
+  SizeDelta: 'size-delta',
+  Images: 'images'
 } as const
 
 /** Budget rules, keyed as in the budget file and the report. */

@@ -20,6 +20,7 @@ export function createExec(echoTo?: Writable): Exec {
       ignoreReturnCode: true,
       silent: options.silent ?? false,
       ...(options.cwd ? { cwd: options.cwd } : {}),
+      ...(options.env ? { env: { ...(process.env as Record<string, string>), ...options.env } } : {}),
       ...(echoTo ? { outStream: echoTo, errStream: echoTo } : {})
     })
     return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr }

@@ -16,6 +16,8 @@ export interface ExecOptions {
   cwd?: string
   /** Stop the program (and its children) after this long; only part of its output is kept. */
   timeoutMs?: number
+  /** Variables added to the program's environment (bake reads its variables there). */
+  env?: Record<string, string>
 }
 
 /** Runs a program with an argv array (never through a shell) and never throws on a non-zero exit. */

@@ -2,6 +2,7 @@
 // spec runs through its stages, and each run is handed to the writers.
 import * as core from '@actions/core'
 import { rmSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
 import * as path from 'node:path'
 import { actionHost } from './action-host.js'
 import { failsStep } from './budget/evaluate.js'
@@ -18,7 +19,11 @@ import { slugOf } from './names.js'
 import { nodeDeps, type RunDeps } from './pipeline/deps.js'
 import { runImage, workFolders, type ImageRun } from './pipeline/run-image.js'
 import { reportPathOf, resolveSpecs, type ImageSpec } from './pipeline/spec.js'
-import { budgetFailureMessage, writeRun } from './pipeline/writers.js'
+import { budgetFailureMessage, writeManyRun, writeRun } from './pipeline/writers.js'
+import { isBake, runBake } from './build/bake.js'
+import type { BuildResult } from './build/build.js'
+import { preflight } from './preflight.js'
+import { runVerdict } from './report/combined.js'
 import { emptyReport, type Report } from './report/report.js'
 import { createScrubber, secretValues } from './secrets.js'
 
@@ -32,11 +37,13 @@ export interface Outcome {
   reportPath: string
   /** Whether the budgets fail the step, as `fail-on` asks. */
   failed: boolean
+  /** Why, when the run measured several images. */
+  failureMessage?: string
 }
 
 export class BudgetExceededError extends Error {
   constructor(readonly outcome: Outcome) {
-    super(budgetFailureMessage(outcome.report))
+    super(outcome.failureMessage ?? budgetFailureMessage(outcome.report))
     this.name = 'BudgetExceededError'
   }
 }
@@ -67,12 +74,13 @@ const inProgress = new Set<ImageRun>()
  * happens, with everything measured before a failure.
  */
 export async function execute(inputs: Inputs, host: Host, deps: Deps): Promise<Outcome> {
+  if (isBake(inputs)) return executeBake(inputs, host, deps)
   let runs: ImageRun[]
   try {
     const specs = await resolveSpecs(inputs, deps)
     runs = []
     for (const spec of specs) {
-      const run = await runImage(spec, host, deps, started => inProgress.add(started))
+      const run = await runImage(spec, host, deps, { onStart: started => inProgress.add(started) })
       inProgress.delete(run)
       runs.push(run)
     }
@@ -88,6 +96,58 @@ export async function execute(inputs: Inputs, host: Host, deps: Deps): Promise<O
   }
   if (failures.length > 0) throw new Error(failures.join('\n'))
   return { report: first.report, reportPath: first.spec.reportPath, failed: failsStep(first.report.verdict, inputs['fail-on']) }
+}
+
+/**
+ * A bake definition: every target one image, all built in one bake run, then measured, scanned and
+ * budgeted each on its own; one report of schema version 2 and one comment for the run, a status
+ * per image. The run fails when any image does.
+ */
+async function executeBake(inputs: Inputs, host: Host, deps: Deps): Promise<Outcome> {
+  const name = inputs.name !== '' ? inputs.name : 'bake'
+  const reportPath = reportPathOf(inputs, name, deps)
+  let runs: ImageRun[] = []
+  const bakeDir = await mkdtemp(path.join(deps.tempRoot, 'image-budget-bake-'))
+  workFolders.add(bakeDir)
+  try {
+    const specs = await resolveSpecs(inputs, deps)
+    await preflight(inputs, deps.cwd)
+    let results: Map<string, BuildResult> | undefined
+    let failure: unknown
+    try {
+      results = await host.group(`Build ${specs.map(spec => spec.name).join(', ')} (bake)`, () =>
+        runBake(inputs, specs.map(spec => ({ name: spec.name, tags: spec.inputs.tags })), { ...deps, host, dir: bakeDir })
+      )
+    } catch (error) {
+      failure = error
+    }
+    for (const spec of specs) {
+      const run = await runImage(spec, host, deps, { onStart: started => inProgress.add(started), ...(results ? { bake: results } : {}) })
+      inProgress.delete(run)
+      if (failure !== undefined) {
+        run.failure = failure
+        run.report.verdict = 'fail'
+        run.report.error = (failure as Error).message
+      }
+      runs.push(run)
+    }
+  } catch (error) {
+    runs = [await unresolvedRun({ ...inputs, name }, error, deps)]
+  } finally {
+    await rm(bakeDir, { recursive: true, force: true })
+    workFolders.delete(bakeDir)
+  }
+  const failures = await writeManyRun({ name, reportPath, inputs, runs }, host, deps)
+  if (failures.length > 0) throw new Error(failures.join('\n'))
+  const reports = runs.map(run => run.report)
+  const verdict = runVerdict(reports)
+  const failed = runs.find(run => run.failure !== undefined)
+  if (failed && runs.every(run => run.failure !== undefined)) throw failed.failure
+  const failureMessage = reports
+    .filter(report => report.verdict === 'fail')
+    .map(report => `${report.name}: ${report.error ? report.error.split('\n')[0] : budgetFailureMessage(report)}`)
+    .join('\n')
+  return { report: { ...reports[0], verdict }, reportPath, failed: failsStep(verdict, inputs['fail-on']), failureMessage }
 }
 
 /**

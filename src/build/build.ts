@@ -131,7 +131,7 @@ function explainFailure(output: string, builder: string): string | undefined {
 }
 
 /** The digest the registry gives the first pushed tag (what a pull of that tag resolves to). */
-async function pushedDigest(exec: Exec, tag: string, cwd: string): Promise<string | undefined> {
+export async function pushedDigest(exec: Exec, tag: string, cwd: string): Promise<string | undefined> {
   const inspected = await exec('docker', ['buildx', 'imagetools', 'inspect', tag, '--format', '{{json .Manifest}}'], { silent: true, cwd })
   if (inspected.exitCode !== 0) return undefined
   try {

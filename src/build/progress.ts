@@ -41,11 +41,16 @@ function isDockerfileStep(name: string): boolean {
   return name.startsWith('[') && !name.startsWith('[internal]') && !name.startsWith('[auth]')
 }
 
-export function parseProgress(output: string): BuildProgress {
+/**
+ * Steps and cached steps of a build; with `target`, of that bake target only (bake names its
+ * vertices `[target stage n/m]`; a step several targets share is counted for the first).
+ */
+export function parseProgress(output: string, target?: string): BuildProgress {
   let steps = 0
   let cachedSteps = 0
   for (const vertex of parseVertices(output).values()) {
-    if (!isDockerfileStep(vertex.name)) continue
+    const name = target === undefined ? vertex.name : vertex.name.startsWith(`[${target} `) ? `[${vertex.name.slice(target.length + 2)}` : ''
+    if (!isDockerfileStep(name)) continue
     steps++
     if (vertex.cached) cachedSteps++
   }

@@ -5,6 +5,13 @@ export type FailOn = 'error' | 'warning' | 'never'
 
 /** Every input of action.yml, keyed exactly as there, read once by getInputs(). */
 export interface Inputs {
+  /** Bake definition files (docker/bake-action's `files`); with `targets` or `source`, the run builds a bake definition. */
+  files: string[]
+  targets: string[]
+  set: string[]
+  source: string
+  /** Bake variables, KEY=value: set in bake's environment, where HCL variables are read. */
+  vars: string[]
   'add-hosts': string[]
   allow: string[]
   annotations: string[]
@@ -143,6 +150,11 @@ export function getInputs(read: InputReader): Inputs {
   const text = (name: InputName): string => read(name).trim()
   const list = (name: InputName, ignoreComma = false): string[] => parseList(read(name), { ignoreComma, name })
   return {
+    files: list(Input.Files),
+    targets: list(Input.Targets),
+    set: list(Input.Set, true),
+    source: text(Input.Source),
+    vars: list(Input.Vars, true),
     'add-hosts': list(Input.AddHosts),
     allow: list(Input.Allow),
     annotations: list(Input.Annotations, true),

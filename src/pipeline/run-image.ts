@@ -48,14 +48,19 @@ function callOutcome(report: Report, build: BuildResult, host: Host): void {
   report.verdict = checks.length > 0 ? 'fail' : 'pass'
 }
 
-export async function runImage(spec: ImageSpec, host: Host, deps: RunDeps, onStart?: (run: ImageRun) => void): Promise<ImageRun> {
+export async function runImage(
+  spec: ImageSpec,
+  host: Host,
+  deps: RunDeps,
+  options: { onStart?: (run: ImageRun) => void; bake?: Map<string, BuildResult> } = {}
+): Promise<ImageRun> {
   const report = startReport(spec, deps)
   const run: ImageRun = { spec, report }
-  onStart?.(run)
+  options.onStart?.(run)
   await mkdir(deps.tempRoot, { recursive: true })
   const workDir = await mkdtemp(path.join(deps.tempRoot, 'image-budget-'))
   workFolders.add(workDir)
-  const context: StageContext = { ...deps, host, workDir }
+  const context: StageContext = { ...deps, host, workDir, ...(options.bake ? { bake: options.bake } : {}) }
   try {
     const prepared = await prepare(spec, context)
     run.dockerfile = prepared.dockerfile

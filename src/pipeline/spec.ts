@@ -6,12 +6,15 @@ import { loadConfig, type Config } from '../config/config.js'
 import type { Inputs } from '../config/inputs.js'
 import { Input } from '../constants.js'
 import { FILE_LIMITS, readRegularFile, requireRegularFile } from '../files/safe-read.js'
+import { bakeTargets, isBake, targetInputs } from '../build/bake.js'
+import { InputError } from '../config/errors.js'
+import type { Exec } from '../host.js'
 import { slugOf } from '../names.js'
 
 /** One image: what to build or open, its budgets, smells settings, secrets, and where its report goes. */
 export interface ImageSpec extends Config {
   reportPath: string
-  origin: { kind: 'build' } | { kind: 'image'; reference: string }
+  origin: { kind: 'build' } | { kind: 'image'; reference: string } | { kind: 'bake'; target: string }
 }
 
 export function defaultReportPath(name: string, tempRoot: string): string {
@@ -23,8 +26,24 @@ export function reportPathOf(inputs: Pick<Inputs, 'report'>, name: string, where
   return inputs.report !== '' ? path.resolve(where.cwd, inputs.report) : defaultReportPath(name, where.tempRoot)
 }
 
-/** Reads the budget file and checks the secret files: an ImageSpec per image the inputs name. */
-export async function resolveSpecs(inputs: Inputs, where: { cwd: string; tempRoot: string }): Promise<ImageSpec[]> {
+/**
+ * Reads the budget file and checks the secret files: an ImageSpec per image the inputs name, one
+ * per target of a bake definition (its budgets those of `images.<target>`).
+ */
+export async function resolveSpecs(inputs: Inputs, where: { cwd: string; tempRoot: string; exec: Exec }): Promise<ImageSpec[]> {
+  if (!isBake(inputs)) return [await resolveSpec(inputs, where, inputs.image !== '' ? { kind: 'image', reference: inputs.image } : { kind: 'build' })]
+  if (inputs.image !== '') throw new InputError(`Input "${Input.Image}" measures an existing image: it cannot be given with a bake definition ("${Input.Files}", "${Input.Targets}", "${Input.Source}")`)
+  const targets = await bakeTargets(inputs, where)
+  const specs: ImageSpec[] = []
+  for (const target of targets) {
+    // Each target's report goes beside the others, named by the target.
+    const perTarget = { ...targetInputs(inputs, target), report: '' }
+    specs.push(await resolveSpec(perTarget, where, { kind: 'bake', target: target.name }))
+  }
+  return specs
+}
+
+async function resolveSpec(inputs: Inputs, where: { cwd: string; tempRoot: string }, origin: ImageSpec['origin']): Promise<ImageSpec> {
   const config = await loadConfig(inputs, {
     cwd: where.cwd,
     readText: file => readRegularFile(file, FILE_LIMITS[Input.BudgetFile]),
@@ -36,11 +55,5 @@ export async function resolveSpecs(inputs: Inputs, where: { cwd: string; tempRoo
   for (const secret of config.secretFiles) {
     await requireRegularFile(Input.SecretFiles, `${secret.id}=${path.relative(where.cwd, secret.path)}`, secret.path)
   }
-  return [
-    {
-      ...config,
-      reportPath: reportPathOf(inputs, config.name, where),
-      origin: inputs.image !== '' ? { kind: 'image', reference: inputs.image } : { kind: 'build' }
-    }
-  ]
+  return { ...config, reportPath: reportPathOf(inputs, config.name, where), origin }
 }

@@ -33,6 +33,8 @@ export const ACTION_VERSION = '1.0.0'
 
 export interface StageContext extends RunDeps {
   host: Host
+  /** The results of the run's one bake build, by target, when the specs come from a bake definition. */
+  bake?: Map<string, BuildResult>
   /** This image's private folder: secrets, metadata and the layout live here, and go with it. */
   workDir: string
 }
@@ -98,6 +100,11 @@ export async function produce(spec: ImageSpec, context: StageContext): Promise<P
     const reference = spec.origin.reference
     const opened = await host.group(`Open image ${reference}`, () => openImageInput(reference, context))
     return { source: opened.source, archive: opened.archive, engineImageId: opened.imageId }
+  }
+  if (spec.origin.kind === 'bake') {
+    const build = context.bake?.get(spec.origin.target)
+    if (!build) throw new Error(`the bake run has no result for target ${spec.origin.target}`)
+    return { build, source: new OciDirectorySource(build.ociDir!) }
   }
   const github = context.github
   const run = github

@@ -7,10 +7,12 @@ import { budgetRule } from '../config/rules.js'
 import { saveBaseline } from '../baseline/step.js'
 import { writeFileSafely, writeRoots } from '../files/safe-write.js'
 import { commentMarker, fitComment } from '../github/comment.js'
-import { publish } from '../github/publish.js'
+import { upsertComment } from '../github/comment.js'
+import { publish, wantsComment } from '../github/publish.js'
 import type { Host } from '../host.js'
 import { largestPlatform, type Report } from '../report/report.js'
-import { formatLimit, markdownSummary, textSummary } from '../report/summary.js'
+import { formatLimit, markdownSummary, textSummary, VOLATILE_LINE } from '../report/summary.js'
+import { combinedMarkdown, imagesOutput, runReport, runVerdict } from '../report/combined.js'
 import { worstCounts } from '../scan/scan-step.js'
 import type { RunDeps } from './deps.js'
 import type { ImageRun } from './run-image.js'
@@ -128,6 +130,78 @@ export const WRITERS: readonly Writer[] = [
     }
   }
 ]
+
+/**
+ * The writers of one image among several (a bake run): the run as a whole has the step outputs,
+ * the job summary and the one pull request comment; each image keeps its report and its status.
+ */
+export const IMAGE_OF_MANY_WRITERS: readonly Writer[] = [
+  ...WRITERS.filter(writer => !['the comment', 'the step outputs', 'the job summary', 'the pull request comment and status'].includes(writer.what)),
+  {
+    what: 'the commit status',
+    write: async (run, { host, deps }) => {
+      await publish(run.report, { ...run.spec.inputs, comment: 'never' }, deps.github?.context, deps.github?.api, host)
+    }
+  }
+]
+
+export interface ManyRun {
+  name: string
+  reportPath: string
+  inputs: ImageRun['spec']['inputs']
+  runs: ImageRun[]
+}
+
+/** The writers of a run of several images, after each image's own. */
+export const RUN_WRITERS: ReadonlyArray<{ what: string; write: (run: ManyRun, context: WriterContext) => Promise<void> | void }> = [
+  { what: 'the run report', write: (run, context) => writeFile(run.reportPath, 'the run report', `${JSON.stringify(runReport(run.runs.map(image => image.report)), null, 2)}\n`, context) },
+  {
+    what: 'the comment',
+    write: (run, context) =>
+      writeFile(commentPath(run.reportPath), 'the comment', fitComment(combinedMarkdown(run.runs.map(image => image.report), { title: `image-budget: ${run.name}`, runUrl: context.deps.github?.context.runUrl }), commentMarker(run.name)), context)
+  },
+  {
+    what: 'the step outputs',
+    write: (run, { host }) => {
+      const reports = run.runs.map(image => image.report)
+      host.setOutput(Output.Verdict, runVerdict(reports))
+      host.setOutput(Output.Report, run.reportPath)
+      host.setOutput(Output.Images, JSON.stringify(imagesOutput(reports)))
+    }
+  },
+  {
+    what: 'the job summary',
+    write: (run, { host }) => {
+      const reports = run.runs.map(image => image.report)
+      return host.present(combinedMarkdown(reports, { title: `image-budget: ${run.name}` }), reports.map(textSummary).join('\n'))
+    }
+  },
+  {
+    what: 'the pull request comment',
+    write: async (run, { host, deps }) => {
+      const github = deps.github
+      const reports = run.runs.map(image => image.report)
+      const verdict = runVerdict(reports)
+      if (!github?.api || !wantsComment(run.inputs, { ...reports[0], verdict }, github.context)) return
+      const body = combinedMarkdown(reports, { title: `image-budget: ${run.name}`, runUrl: github.context.runUrl })
+      const outcome = await upsertComment(github.api, github.context.pullRequest!.number, run.name, body, host, VOLATILE_LINE)
+      host.info(`Pull request comment: ${outcome}`)
+    }
+  }
+]
+
+export async function writeManyRun(run: ManyRun, host: Host, deps: RunDeps): Promise<string[]> {
+  const failures: string[] = []
+  for (const image of run.runs) failures.push(...(await writeRun(image, host, deps, IMAGE_OF_MANY_WRITERS)))
+  for (const writer of RUN_WRITERS) {
+    try {
+      await writer.write(run, { host, deps, failures })
+    } catch (error) {
+      failures.push(`${writer.what} could not be written: ${(error as Error).message}`)
+    }
+  }
+  return failures
+}
 
 /** Runs every writer; returns the failures, each naming its writer. */
 export async function writeRun(run: ImageRun, host: Host, deps: RunDeps, writers: readonly Writer[] = WRITERS): Promise<string[]> {
