@@ -63,3 +63,12 @@ describe('the bake definition', () => {
     expect(() => parseBakePrint('nothing', '/repo')).toThrow('docker buildx bake --print did not print a bake definition')
   })
 })
+
+describe('the name of a bake run', () => {
+  it('comes from its targets, else its files, so that two bake steps keep two comments', async () => {
+    const { bakeRunName } = await import('../src/main.js')
+    expect(bakeRunName(inputsOf({ targets: 'api,worker' }))).toBe('api+worker')
+    expect(bakeRunName(inputsOf({ files: 'ci/docker-bake.hcl' }))).toBe('docker-bake')
+    expect(bakeRunName(inputsOf({ source: '.' }))).toBe('bake')
+  })
+})

@@ -99,12 +99,22 @@ export async function execute(inputs: Inputs, host: Host, deps: Deps): Promise<O
 }
 
 /**
+ * The default name of a bake run, its comment's key: from its targets, else its definition files,
+ * so that two bake steps of one workflow keep two comments.
+ */
+export function bakeRunName(inputs: Pick<Inputs, 'targets' | 'files'>): string {
+  if (inputs.targets.length > 0) return inputs.targets.join('+')
+  if (inputs.files.length > 0) return inputs.files.map(file => path.basename(file).replace(/\.(hcl|json|ya?ml)$/, '')).join('+')
+  return 'bake'
+}
+
+/**
  * A bake definition: every target one image, all built in one bake run, then measured, scanned and
  * budgeted each on its own; one report of schema version 2 and one comment for the run, a status
  * per image. The run fails when any image does.
  */
 async function executeBake(inputs: Inputs, host: Host, deps: Deps): Promise<Outcome> {
-  const name = inputs.name !== '' ? inputs.name : 'bake'
+  const name = inputs.name !== '' ? inputs.name : bakeRunName(inputs)
   const reportPath = reportPathOf(inputs, name, deps)
   let runs: ImageRun[] = []
   const bakeDir = await mkdtemp(path.join(deps.tempRoot, 'image-budget-bake-'))
