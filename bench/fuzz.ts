@@ -10,7 +10,7 @@ console.log(`fuzzing the tar reader: ${only === undefined ? `${cases.toLocaleStr
 try {
   const report = await runFuzz(buildCorpus(), { cases, seed, only, log: line => console.log(line) })
   console.log(
-    `${report.cases} cases in ${report.seconds.toFixed(1)} s: ${report.parsed} parsed, ${report.refused} refused; heap peak ${(report.maxHeapBytes / 2 ** 20).toFixed(0)} MiB, slowest case ${report.slowestCaseMs.toFixed(1)} ms`
+    `${report.cases} cases in ${report.seconds.toFixed(1)} s: ${report.parsed} parsed, ${report.refused} refused; heap growth peak ${(report.maxHeapBytes / 2 ** 20).toFixed(0)} MiB, slowest case ${report.slowestCaseMs.toFixed(1)} ms`
   )
 } catch (error) {
   console.error((error as Error).message)
