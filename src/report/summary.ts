@@ -8,7 +8,7 @@ import { markdownTable, textTable, type Table } from './table.js'
 const TOP_LAYERS = 5
 const INSTRUCTION_WIDTH = 90
 
-const STATUS_MARK: Record<Status, string> = { pass: '✅ pass', warn: '⚠️ warn', fail: '❌ fail' }
+export const STATUS_MARK: Record<Status, string> = { pass: '✅ pass', warn: '⚠️ warn', fail: '❌ fail' }
 const TEXT_MARK: Record<Status, string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL' }
 
 /** BuildKit's history text, shortened for a table: no `# buildkit` tag, no build-arg prefix. */
