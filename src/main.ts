@@ -37,6 +37,7 @@ import { FILE_LIMITS, readRegularFile, requireRegularFile } from './files/safe-r
 import { writeFileSafely, writeRoots } from './files/safe-write.js'
 import { slugOf } from './names.js'
 import { createScrubber, scrubDeep, secretValues } from './secrets.js'
+import { combineStep, isCombineMode } from './combine/run.js'
 
 /** The side effects of a run besides the host: programs, clock, environment and places on disk. */
 export interface Deps {
@@ -373,6 +374,8 @@ export async function run(): Promise<void> {
       if (token) core.setSecret(token)
       deps.github = { context, ...(token ? { token, api: octokitApi(token, context.owner, context.repo, context.apiUrl) } : {}) }
     }
+    // Combine mode: one verdict over the reports of other runs; nothing is built.
+    if (isCombineMode(inputs)) return await combineStep(inputs, actionHost(inputs.summary), deps)
     deps.actionsCache = await probeActionsCache(deps.env, deps.fetch)
     if (deps.actionsCache && !deps.actionsCache.usable) {
       core.warning(`The GitHub Actions cache is not used in this run (layer index, baseline, Trivy DB): ${deps.actionsCache.reason}`)
