@@ -258,6 +258,10 @@ describe('combine mode: one comment and one status for many images (GitHub REST 
     const { error } = await combineIn(workspace({}), { reports: 'artifacts/*.json' })
     expect(error?.message).toContain('Input "reports": "artifacts/*.json" matches no file')
     expect(server.statuses[0]).toMatchObject({ state: 'failure', description: 'Failed: 1 unusable report' })
+    // Only globs that leave files out: no report, and no green either.
+    const nothing = await combineIn(workspace(threeReports()), { reports: '!artifacts/web/*.json' })
+    expect(nothing.error?.message).toContain('No report was found to combine: the set has no image')
+    expect(nothing.outcome.combined.verdict).toBe('fail')
   })
 
   it('refuses a report made for another pull request or another commit of it', async () => {
@@ -306,8 +310,9 @@ describe('combine mode: one comment and one status for many images (GitHub REST 
   it('keeps secrets of this step out of what other jobs wrote', async () => {
     const leaky = reportOf('api', 1 * MB)
     leaky.error = 'build failed: token s3cr3t-value leaked'
-    const { error } = await combineIn(workspace({ 'artifacts/api.json': leaky }), { 'github-token': 's3cr3t-value' }, undefined)
-    expect(error?.message).toContain('build failed: token *** leaked')
+    const { error, outcome } = await combineIn(workspace({ 'artifacts/api.json': leaky }), { 'github-token': 's3cr3t-value' }, undefined)
+    expect(error?.message).toContain('artifacts/api.json: the run of "api" stopped with an error: build failed: token *** leaked')
+    expect(aggregateStatus(outcome.combined, 'image-budget', RUN)).toMatchObject({ state: 'failure', description: 'Failed: api (error)' })
     expect(error?.message).not.toContain('s3cr3t-value')
   })
 })

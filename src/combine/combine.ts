@@ -105,6 +105,7 @@ const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
  */
 export function combine(entries: readonly ReportEntry[], expected: readonly string[], findings: readonly string[], event?: CombinedPullRequest): Combined {
   const problems = [...findings]
+  if (entries.length === 0 && problems.length === 0) problems.push('No report was found to combine: the set has no image')
   duplicates(entries, problems)
   const pullRequest = pullRequestOf(entries, event, problems)
   const groups = new Map<string, ReportEntry[]>()
