@@ -4,7 +4,13 @@ import { afterAll, beforeAll, expect, it } from '@jest/globals'
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import type { RunReport } from '../src/report/combined.js'
+import type { Report } from '../src/report/report.js'
+
+interface RunReport {
+  schemaVersion: number
+  verdict: string
+  images: Report[]
+}
 import { runActionStepAsync } from './helpers/action.js'
 import { ASSETS, describeWithEngine, REGISTRY } from './helpers/engine.js'
 import { GitHubServer } from './helpers/github-server.js'
@@ -106,6 +112,7 @@ describeWithEngine('a bake definition: one image per target, one comment for the
     }
     expect(run.images.find(image => image.name === 'worker')!.platforms.map(platform => platform.platform).sort()).toEqual(['linux/amd64', 'linux/arm64'])
     const images = JSON.parse(first.outputs.images) as Record<string, { verdict: string; size: number }>
+    expect(run.verdict).toBe('fail')
     expect(Object.keys(images).sort()).toEqual(['api', 'tools', 'worker'])
     expect(images.worker.verdict).toBe('fail')
 
@@ -119,7 +126,7 @@ describeWithEngine('a bake definition: one image per target, one comment for the
     expect(comments).toHaveLength(1)
     expect(comments[0].body.split('\n')[0]).toBe('<!-- image-budget:comment:shop -->')
     expect(comments[0].body).toMatch(/\| worker \| linux\/arm64 \| [\d.]+ MB \|/)
-    expect(comments[0].body).toContain('### image-budget: shop — ❌ fail (3 images)')
+    expect(comments[0].body).toContain('### image-budget: 3 images — ❌ fail')
 
     // The same run again: the comment is left alone.
     const again = await step(tag)
@@ -132,6 +139,6 @@ describeWithEngine('a bake definition: one image per target, one comment for the
     const fixed = await step(tag)
     expect(fixed.exitCode).toBe(0)
     expect(github.calls().filter(call => call.startsWith('PATCH') || call.startsWith('POST /issues'))).toEqual(['POST /issues/21/comments', `PATCH /issues/comments/${comments[0].id}`])
-    expect(github.comments.filter(comment => comment.issue === 21)[0].body).toContain('— ✅ pass (3 images)')
+    expect(github.comments.filter(comment => comment.issue === 21)[0].body).toContain('### image-budget: 3 images — ✅ pass')
   })
 })

@@ -5,7 +5,7 @@ import { commentMarker, fitComment, MAX_COMMENT_LENGTH } from '../src/github/com
 import type { GitHubContext } from '../src/github/context.js'
 import { commitStatus, publish } from '../src/github/publish.js'
 import { emptyReport, type Report } from '../src/report/report.js'
-import { GitHubServer } from './helpers/github-server.js'
+import { GitHubServer, pullRequestContext } from './helpers/github-server.js'
 import { RecordingHost } from './helpers/host.js'
 
 const HEAD = 'a'.repeat(40)
@@ -32,20 +32,7 @@ function reportOf(name: string, size: number, verdict: Report['verdict'] = 'pass
   return report
 }
 
-const pullRequest = (number = 7): GitHubContext => ({
-  owner: 'acme',
-  repo: 'shop',
-  eventName: 'pull_request',
-  sha: HEAD,
-  branch: 'feature',
-  defaultBranch: 'main',
-  pullRequest: { number, baseRef: 'main', headSha: HEAD, fromFork: false },
-  runUrl: RUN,
-  runAttemptUrl: `${RUN}/attempts/1`,
-  serverUrl: 'https://github.com',
-  apiUrl: '',
-  privateRepository: false
-})
+const pullRequest = (number = 7): GitHubContext => pullRequestContext(number, HEAD, RUN)
 
 const inputsOf = (values: Record<string, string>) => getInputs(name => values[name] ?? '')
 

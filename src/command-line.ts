@@ -3,13 +3,14 @@ import { parseArgs } from 'node:util'
 import { Input, type InputName } from './constants.js'
 import { imageName } from './config/config.js'
 import { InputError } from './config/errors.js'
-import { getInputs } from './config/inputs.js'
+import { getInputs, type Inputs } from './config/inputs.js'
 import { createExec, maskingStream } from './exec.js'
 import type { Host } from './host.js'
 import { localLayerCacheDir } from './image/layer-cache.js'
 import { execute, handleSignals, nodeDeps, type Deps } from './main.js'
 import { slugOf } from './names.js'
 import { createScrubber, secretValues, type Scrub } from './secrets.js'
+import { combineReports, isCombineMode, type CombineDeps } from './combine/run.js'
 
 export const ExitCode = { Ok: 0, BudgetFailed: 1, Error: 2 } as const
 
@@ -38,17 +39,21 @@ const MULTIPLE_INPUTS: readonly InputName[] = [
   Input.CacheFrom,
   Input.CacheTo,
   Input.Trivyignores,
-  Input.TrivyDbRepository
+  Input.TrivyDbRepository,
+  Input.Reports,
+  Input.Expect
 ]
 
 export const USAGE = `Usage: image-budget [options] [context]
 
 Builds the image with docker buildx (or measures --image), measures every platform and checks the
-budgets. Options are the action's inputs, e.g.:
+budgets; with --reports, combines the reports of other runs into one verdict and builds nothing.
+Options are the action's inputs, e.g.:
   --file Dockerfile --target runtime --platforms linux/amd64,linux/arm64
   --max-size 150MB --max-compressed-size 60MiB --max-layers 20 --max-layer-size 50MB
   --budget-file .github/image-budget.yml --image registry.example/app:1.2 --report report.json
   --scan false --severity HIGH,CRITICAL --max-vulnerabilities critical=0,high=5 --sarif out.sarif
+  --reports 'artifacts/**/*.json' --expect api,web
 List options (--platforms, --build-args, --tags, ...) may be repeated. Flags: --push --load --no-cache --pull
 --ignore-unfixed.
 Exit status: 0 within budget, 1 over budget, 2 bad input or a failed build.`
@@ -120,6 +125,15 @@ export function cliReportFile(name: string): string {
   return `image-budget-${slugOf(name)}.json`
 }
 
+/** The file combine mode writes by default, in the CLI's working folder. */
+export const CLI_COMBINED_REPORT_FILE = 'image-budget-combined.json'
+
+/** Combine mode from the terminal: the combined report beside the user, the exit status as for one image. */
+async function combineFromCli(inputs: Inputs, host: Host, deps: CombineDeps): Promise<number> {
+  const outcome = await combineReports(inputs.report !== '' ? inputs : { ...inputs, report: path.join(deps.cwd, CLI_COMBINED_REPORT_FILE) }, host, deps)
+  return outcome.failed ? ExitCode.BudgetFailed : ExitCode.Ok
+}
+
 /** The CLI over the same core as the action; returns the exit status. */
 export async function runCli(argv: string[], io: CliIo, deps: Partial<Deps> = {}): Promise<number> {
   const host = terminalHost(io)
@@ -132,6 +146,8 @@ export async function runCli(argv: string[], io: CliIo, deps: Partial<Deps> = {}
     const given = getInputs(name => values.get(name) ?? '')
     const base = nodeDeps()
     const cwd = deps.cwd ?? base.cwd
+    // Combine mode: one verdict over the reports of other runs; nothing is built.
+    if (isCombineMode(given)) return await combineFromCli(given, host, { ...base, ...deps, cwd })
     // Beside the user, never in the shared temporary folder where anyone may have planted a link.
     const inputs = given.report !== '' ? given : { ...given, report: path.join(cwd, cliReportFile(imageName(given, cwd))) }
     for (const secret of secretValues(inputs, deps.env ?? base.env)) host.setSecret(secret)

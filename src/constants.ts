@@ -65,7 +65,10 @@ export const Input = {
   MaxSizeIncrease: 'max-size-increase',
   Comment: 'comment',
   GithubToken: 'github-token',
-  Status: 'status'
+  Status: 'status',
+  Reports: 'reports',
+  Expect: 'expect',
+  StatusContext: 'status-context'
 } as const
 export type InputName = (typeof Input)[keyof typeof Input]
 
@@ -106,6 +109,10 @@ export type Severity = (typeof SEVERITIES)[number]
 
 export const DEFAULT_BUDGET_FILE = '.github/image-budget.yml'
 export const REPORT_SCHEMA_VERSION = 1
+/** Reports of several images in one file: `{ schemaVersion: 2, images: Report[] }`, as combine mode writes it. */
+export const COMBINED_REPORT_SCHEMA_VERSION = 2
+/** The word of `expect` that stands for the image keys of the budget file. */
+export const EXPECT_BUDGET_FILE = 'budget-file'
 /** The first buildx release that speaks the GitHub Actions cache service v2. */
 export const MIN_BUILDX_FOR_GHA_CACHE = '0.21.0'
 /** The first BuildKit release that speaks the GitHub Actions cache service v2. */

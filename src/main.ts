@@ -23,9 +23,10 @@ import { budgetFailureMessage, writeManyRun, writeRun } from './pipeline/writers
 import { isBake, runBake } from './build/bake.js'
 import type { BuildResult } from './build/build.js'
 import { preflight } from './preflight.js'
-import { runVerdict } from './report/combined.js'
+import { combine } from './combine/combine.js'
 import { emptyReport, type Report } from './report/report.js'
 import { createScrubber, secretValues } from './secrets.js'
+import { combineStep, isCombineMode } from './combine/run.js'
 
 export { nodeDeps } from './pipeline/deps.js'
 export { ACTION_VERSION } from './pipeline/stages.js'
@@ -150,7 +151,7 @@ async function executeBake(inputs: Inputs, host: Host, deps: Deps): Promise<Outc
   const failures = await writeManyRun({ name, reportPath, inputs, runs }, host, deps)
   if (failures.length > 0) throw new Error(failures.join('\n'))
   const reports = runs.map(run => run.report)
-  const verdict = runVerdict(reports)
+  const { verdict } = combine(runs.map(run => ({ file: run.spec.reportPath, report: run.report })), [], [])
   const failed = runs.find(run => run.failure !== undefined)
   if (failed && runs.every(run => run.failure !== undefined)) throw failed.failure
   const failureMessage = reports
@@ -214,6 +215,8 @@ export async function run(): Promise<void> {
       if (token) core.setSecret(token)
       deps.github = { context, ...(token ? { token, api: octokitApi(token, context.owner, context.repo, context.apiUrl) } : {}) }
     }
+    // Combine mode: one verdict over the reports of other runs; nothing is built.
+    if (isCombineMode(inputs)) return await combineStep(inputs, host, deps)
     deps.actionsCache = await probeActionsCache(deps.env, deps.fetch)
     if (deps.actionsCache && !deps.actionsCache.usable) {
       core.warning(`The GitHub Actions cache is not used in this run (layer index, baseline, Trivy DB): ${deps.actionsCache.reason}`)

@@ -65,10 +65,10 @@ export function runActionStep(cwd: string, inputs: Record<string, string>, extra
   return finish(result.status ?? -1, result.stdout, result.stderr)
 }
 
-/** The same, without blocking: for steps that talk to servers running in the test's own process. */
-export async function runActionStepAsync(cwd: string, inputs: Record<string, string>, extraEnv: NodeJS.ProcessEnv = {}): Promise<StepResult> {
+/** The same, without blocking: for steps that talk to servers running in the test's own process. `entry`: a build other than dist/. */
+export async function runActionStepAsync(cwd: string, inputs: Record<string, string>, extraEnv: NodeJS.ProcessEnv = {}, entry = path.join(ROOT, 'dist/index.js')): Promise<StepResult> {
   const { env, finish } = prepareStep(inputs, extraEnv)
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist/index.js')], { cwd, env })
+  const child = spawn(process.execPath, [entry], { cwd, env })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', chunk => (stdout += String(chunk)))

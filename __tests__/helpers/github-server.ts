@@ -8,6 +8,23 @@
 // and `intercept` lets a test answer a request its own way (hang, rate-limit, redirect, loop).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { GitHubContext } from '../../src/github/context.js'
+
+/** The context of a run on pull request `number` of acme/shop, whose head is `head`. */
+export const pullRequestContext = (number: number, head: string, runUrl: string): GitHubContext => ({
+  owner: 'acme',
+  repo: 'shop',
+  eventName: 'pull_request',
+  sha: head,
+  branch: 'feature',
+  defaultBranch: 'main',
+  pullRequest: { number, baseRef: 'main', headSha: head, fromFork: false },
+  runUrl,
+  runAttemptUrl: `${runUrl}/attempts/1`,
+  serverUrl: 'https://github.com',
+  apiUrl: '',
+  privateRepository: false
+})
 
 export interface ApiRequest {
   method: string
@@ -91,6 +108,14 @@ export class GitHubServer {
   async stop(): Promise<void> {
     this.server?.closeAllConnections()
     await new Promise<void>(resolve => this.server?.close(() => resolve()))
+  }
+
+  /** Forgets every request, comment and status between tests. */
+  reset(): void {
+    this.requests.length = 0
+    this.comments = []
+    this.statuses = []
+    this.forbidWrites = false
   }
 
   calls(): string[] {

@@ -74,6 +74,12 @@ export interface Inputs {
   'github-token': string
   /** Undefined: on pull requests only. */
   status: boolean | undefined
+  /** Globs of report files; any given switches the step to combine mode. */
+  reports: string[]
+  /** Images that must be reported in combine mode (`budget-file` stands for the budget file's images). */
+  expect: string[]
+  /** The context of combine mode's one commit status. */
+  'status-context': string
 }
 
 export type CommentMode = 'auto' | 'always' | 'on-failure' | 'never'
@@ -214,6 +220,10 @@ export function getInputs(read: InputReader): Inputs {
     'max-size-increase': text(Input.MaxSizeIncrease),
     comment: parseEnum(Input.Comment, read(Input.Comment), ['auto', 'always', 'on-failure', 'never'] as const, 'auto'),
     'github-token': text(Input.GithubToken),
-    status: read(Input.Status).trim() === '' ? undefined : parseBoolean(Input.Status, read(Input.Status), true)
+    status: read(Input.Status).trim() === '' ? undefined : parseBoolean(Input.Status, read(Input.Status), true),
+    // Globs may hold commas (`{api,web}`): one per line.
+    reports: list(Input.Reports, true),
+    expect: list(Input.Expect),
+    'status-context': text(Input.StatusContext) || 'image-budget'
   }
 }

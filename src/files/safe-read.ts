@@ -15,6 +15,7 @@ export const FILE_LIMITS = {
   [Input.BudgetFile]: MiB,
   [Input.File]: 4 * MiB,
   [Input.Baseline]: 32 * MiB,
+  [Input.Reports]: 32 * MiB,
   [Input.TrivyReport]: 64 * MiB,
   [Input.Trivyignores]: MiB
 } as const satisfies Partial<Record<InputName, number>>

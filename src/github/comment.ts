@@ -5,9 +5,17 @@ import { GitHubApiError } from './api.js'
 /** GitHub refuses comment bodies over 65,536 characters. */
 export const MAX_COMMENT_LENGTH = 65_536
 
+// A name may not end the HTML comment early: `--` is broken up.
+const markerText = (name: string): string => name.replace(/--/g, '- -')
+
 /** The hidden marker that finds this image's comment again; one per image name. */
 export function commentMarker(name: string): string {
-  return `<!-- image-budget:comment:${name.replace(/--/g, '- -')} -->`
+  return `<!-- image-budget:comment:${markerText(name)} -->`
+}
+
+/** The marker of combine mode's one comment, per status context; no image's marker starts like it. */
+export function combinedCommentMarker(statusContext: string): string {
+  return `<!-- image-budget:combined:${markerText(statusContext)} -->`
 }
 
 /**
@@ -36,7 +44,11 @@ export type CommentOutcome = 'created' | 'updated' | 'unchanged' | 'not-allowed'
  * differs only there is left as it is.
  */
 export async function upsertComment(api: GitHubApi, issue: number, name: string, body: string, host: Host, volatile?: RegExp): Promise<CommentOutcome> {
-  const marker = commentMarker(name)
+  return upsertMarkedComment(api, issue, commentMarker(name), body, host, volatile)
+}
+
+/** The same for the comment that `marker` finds. */
+export async function upsertMarkedComment(api: GitHubApi, issue: number, marker: string, body: string, host: Host, volatile?: RegExp): Promise<CommentOutcome> {
   const wanted = fitComment(body, marker)
   const stable = (text: string): string => (volatile ? text.split('\n').filter(line => !volatile.test(line)).join('\n') : text)
   try {

@@ -55,14 +55,20 @@ export async function publish(report: Report, inputs: Inputs, github: GitHubCont
   }
   if (inputs.status ?? isPullRequest(github)) {
     const status = commitStatus(report, github.runUrl)
-    try {
-      await api.createStatus(github.sha, status)
-      result.status = status
-    } catch (error) {
-      const denied = (error as { status?: number }).status === 403
-      if (denied) host.notice(`No commit status: the token may not write statuses ("statuses: write"): ${(error as Error).message}`, { title: 'image-budget' })
-      else host.warning(`The commit status could not be set: ${(error as Error).message}`)
-    }
+    if (await setStatus(api, github.sha, status, host)) result.status = status
   }
   return result
+}
+
+/** Sets a commit status; a token that may not write gets a notice, any other error a warning. Whether it was set. */
+export async function setStatus(api: GitHubApi, sha: string, status: CommitStatus, host: Host): Promise<boolean> {
+  try {
+    await api.createStatus(sha, status)
+    return true
+  } catch (error) {
+    const denied = (error as { status?: number }).status === 403
+    if (denied) host.notice(`No commit status: the token may not write statuses ("statuses: write"): ${(error as Error).message}`, { title: 'image-budget' })
+    else host.warning(`The commit status could not be set: ${(error as Error).message}`)
+    return false
+  }
 }

@@ -12,7 +12,9 @@ import { publish, wantsComment } from '../github/publish.js'
 import type { Host } from '../host.js'
 import { largestPlatform, type Report } from '../report/report.js'
 import { formatLimit, markdownSummary, textSummary, VOLATILE_LINE } from '../report/summary.js'
-import { combinedMarkdown, imagesOutput, runReport, runVerdict } from '../report/combined.js'
+import { combine, type Combined } from '../combine/combine.js'
+import { combinedMarkdown, combinedText, imagesOutput } from '../combine/render.js'
+import { combinedReport } from '../combine/run.js'
 import { worstCounts } from '../scan/scan-step.js'
 import type { RunDeps } from './deps.js'
 import type { ImageRun } from './run-image.js'
@@ -152,40 +154,40 @@ export interface ManyRun {
   runs: ImageRun[]
 }
 
+/** The images of a run of several, as one combined set (what combine mode makes of separate jobs' reports). */
+export function combinedOf(run: ManyRun): Combined {
+  return combine(run.runs.map(image => ({ file: image.spec.reportPath, report: image.report })), [], [])
+}
+
 /** The writers of a run of several images, after each image's own. */
 export const RUN_WRITERS: ReadonlyArray<{ what: string; write: (run: ManyRun, context: WriterContext) => Promise<void> | void }> = [
-  { what: 'the run report', write: (run, context) => writeFile(run.reportPath, 'the run report', `${JSON.stringify(runReport(run.runs.map(image => image.report)), null, 2)}\n`, context) },
+  {
+    what: 'the run report',
+    write: (run, context) => writeFile(run.reportPath, 'the run report', combinedReport(combinedOf(run), run.runs[0]?.report.createdAt ?? ''), context)
+  },
   {
     what: 'the comment',
     write: (run, context) =>
-      writeFile(commentPath(run.reportPath), 'the comment', fitComment(combinedMarkdown(run.runs.map(image => image.report), { title: `image-budget: ${run.name}`, runUrl: context.deps.github?.context.runUrl }), commentMarker(run.name)), context)
+      writeFile(commentPath(run.reportPath), 'the comment', fitComment(combinedMarkdown(combinedOf(run), { runUrl: context.deps.github?.context.runUrl }), commentMarker(run.name)), context)
   },
   {
     what: 'the step outputs',
     write: (run, { host }) => {
-      const reports = run.runs.map(image => image.report)
-      host.setOutput(Output.Verdict, runVerdict(reports))
+      const combined = combinedOf(run)
+      host.setOutput(Output.Verdict, combined.verdict)
       host.setOutput(Output.Report, run.reportPath)
-      host.setOutput(Output.Images, JSON.stringify(imagesOutput(reports)))
+      host.setOutput(Output.Images, JSON.stringify(imagesOutput(combined)))
     }
   },
-  {
-    what: 'the job summary',
-    write: (run, { host }) => {
-      const reports = run.runs.map(image => image.report)
-      return host.present(combinedMarkdown(reports, { title: `image-budget: ${run.name}` }), reports.map(textSummary).join('\n'))
-    }
-  },
+  { what: 'the job summary', write: (run, { host }) => host.present(combinedMarkdown(combinedOf(run)), combinedText(combinedOf(run))) },
   {
     what: 'the pull request comment',
     write: async (run, { host, deps }) => {
       const github = deps.github
-      const reports = run.runs.map(image => image.report)
-      const verdict = runVerdict(reports)
-      if (!github?.api || !wantsComment(run.inputs, { ...reports[0], verdict }, github.context)) return
-      const body = combinedMarkdown(reports, { title: `image-budget: ${run.name}`, runUrl: github.context.runUrl })
-      const outcome = await upsertComment(github.api, github.context.pullRequest!.number, run.name, body, host, VOLATILE_LINE)
-      host.info(`Pull request comment: ${outcome}`)
+      const combined = combinedOf(run)
+      if (!github?.api || !wantsComment(run.inputs, { ...run.runs[0].report, verdict: combined.verdict }, github.context)) return
+      const body = combinedMarkdown(combined, { runUrl: github.context.runUrl })
+      host.info(`Pull request comment: ${await upsertComment(github.api, github.context.pullRequest!.number, run.name, body, host, VOLATILE_LINE)}`)
     }
   }
 ]

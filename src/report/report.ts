@@ -225,7 +225,7 @@ export function emptyReport(name: string): Report {
 }
 
 /** The platform with the most bytes: the `size` and `compressed-size` outputs speak of it. */
-export function largestPlatform(report: Report): PlatformReport | undefined {
+export function largestPlatform(report: Pick<Report, 'platforms'>): PlatformReport | undefined {
   return report.platforms.reduce<PlatformReport | undefined>(
     (best, platform) => (best === undefined || platform.size > best.size ? platform : best),
     undefined
