@@ -72,3 +72,21 @@ describe('the name of a bake run', () => {
     expect(bakeRunName(inputsOf({ source: '.' }))).toBe('bake')
   })
 })
+
+describe('the specs of a bake run', () => {
+  const printing = (targets: Record<string, object>) => (async () => ({ exitCode: 0, stdout: JSON.stringify({ target: targets }), stderr: '' })) as never
+
+  it('puts each target report in a folder of the run, never on the run report', async () => {
+    const { resolveSpecs } = await import('../src/pipeline/spec.js')
+    const specs = await resolveSpecs(inputsOf({ targets: 'app' }), { cwd: '/repo', tempRoot: '/t', exec: printing({ app: { context: '.' } }) })
+    expect(specs.map(spec => spec.reportPath)).toEqual(['/t/image-budget/app/app.json'])
+    expect(specs[0].origin).toEqual({ kind: 'bake', target: 'app' })
+  })
+
+  it('refuses two targets that would share files', async () => {
+    const { resolveSpecs } = await import('../src/pipeline/spec.js')
+    await expect(resolveSpecs(inputsOf({ targets: 'default' }), { cwd: '/repo', tempRoot: '/t', exec: printing({ app: {}, 'app-': {} }) })).rejects.toThrow(
+      'targets "app" and "app-" would share files (app): rename one'
+    )
+  })
+})

@@ -69,4 +69,16 @@ describe('createExec', () => {
     const result = await createExec()('sh', ['-c', 'echo oops >&2; exit 3'], { silent: true })
     expect(result).toEqual({ exitCode: 3, stdout: '', stderr: 'oops\n' })
   })
+
+  it('fails call: check on a Dockerfile the checks cannot read, never passing it as clean', async () => {
+    const { parseChecks } = await import('../src/build/build.js')
+    expect(parseChecks('{"warnings":null,"sources":[],"buildError":{"message":"dockerfile parse error on line 1: unknown instruction: FORM"}}')).toBeUndefined()
+    expect(parseChecks('{"warnings":[{"ruleName":"JSONArgsRecommended","description":"d","detail":"x","url":"u","location":{"ranges":[{"start":{"line":3}}]}}]}')).toEqual([
+      { rule: 'JSONArgsRecommended', description: 'd', detail: 'x', url: 'u', line: 3 }
+    ])
+    const host = new RecordingHost()
+    const exec = scriptedExec({ 'docker buildx build': { exitCode: 1, stdout: '{"warnings":null,"buildError":{"message":"unknown instruction: FORM"}}' } })
+    const workDir = mkdtempSync(path.join(os.tmpdir(), 'image-budget-build-'))
+    await expect(runBuild(await configOf({ call: 'check' }), { exec, host, clock: { now: () => 0 }, env: {}, workDir, cwd: '/repo' })).rejects.toThrow(BuildError)
+  })
 })

@@ -20,15 +20,16 @@ import { nodeDeps, type RunDeps } from './pipeline/deps.js'
 import { runImage, workFolders, type ImageRun } from './pipeline/run-image.js'
 import { reportPathOf, resolveSpecs, type ImageSpec } from './pipeline/spec.js'
 import { budgetFailureMessage, writeManyRun, writeRun } from './pipeline/writers.js'
-import { isBake, runBake } from './build/bake.js'
+import { bakeRunName, isBake, runBake } from './build/bake.js'
 import type { BuildResult } from './build/build.js'
 import { preflight } from './preflight.js'
 import { combine } from './combine/combine.js'
 import { emptyReport, type Report } from './report/report.js'
-import { createScrubber, secretValues } from './secrets.js'
+import { createScrubber, scrubDeep, secretValues } from './secrets.js'
 import { combineStep, isCombineMode } from './combine/run.js'
 
 export { nodeDeps } from './pipeline/deps.js'
+export { bakeRunName } from './build/bake.js'
 export { ACTION_VERSION } from './pipeline/stages.js'
 export { commentPath } from './pipeline/writers.js'
 export type Deps = RunDeps
@@ -81,15 +82,16 @@ export async function execute(inputs: Inputs, host: Host, deps: Deps): Promise<O
     const specs = await resolveSpecs(inputs, deps)
     runs = []
     for (const spec of specs) {
-      const run = await runImage(spec, host, deps, { onStart: started => inProgress.add(started) })
-      inProgress.delete(run)
-      runs.push(run)
+      runs.push(await runImage(spec, host, deps, { onStart: started => inProgress.add(started) }))
     }
   } catch (error) {
     runs = [await unresolvedRun(inputs, error, deps)]
   }
   const failures: string[] = []
-  for (const run of runs) failures.push(...(await writeRun(run, host, deps)))
+  for (const run of runs) {
+    failures.push(...(await writeRun(run, host, deps)))
+    inProgress.delete(run)
+  }
   const [first] = runs
   if (first.failure !== undefined) {
     for (const message of failures) host.error(message)
@@ -100,16 +102,6 @@ export async function execute(inputs: Inputs, host: Host, deps: Deps): Promise<O
 }
 
 /**
- * The default name of a bake run, its comment's key: from its targets, else its definition files,
- * so that two bake steps of one workflow keep two comments.
- */
-export function bakeRunName(inputs: Pick<Inputs, 'targets' | 'files'>): string {
-  if (inputs.targets.length > 0) return inputs.targets.join('+')
-  if (inputs.files.length > 0) return inputs.files.map(file => path.basename(file).replace(/\.(hcl|json|ya?ml)$/, '')).join('+')
-  return 'bake'
-}
-
-/**
  * A bake definition: every target one image, all built in one bake run, then measured, scanned and
  * budgeted each on its own; one report of schema version 2 and one comment for the run, a status
  * per image. The run fails when any image does.
@@ -117,7 +109,11 @@ export function bakeRunName(inputs: Pick<Inputs, 'targets' | 'files'>): string {
 async function executeBake(inputs: Inputs, host: Host, deps: Deps): Promise<Outcome> {
   const name = inputs.name !== '' ? inputs.name : bakeRunName(inputs)
   const reportPath = reportPathOf(inputs, name, deps)
+  const scrub = createScrubber(secretValues(inputs, deps.env))
   let runs: ImageRun[] = []
+  // While bake builds, a cancelled step still leaves the run's report, saying so.
+  const building = await unresolvedRun({ ...inputs, name }, new Error('The bake run had not finished'), deps)
+  building.spec.reportPath = reportPath
   const bakeDir = await mkdtemp(path.join(deps.tempRoot, 'image-budget-bake-'))
   workFolders.add(bakeDir)
   try {
@@ -125,21 +121,25 @@ async function executeBake(inputs: Inputs, host: Host, deps: Deps): Promise<Outc
     await preflight(inputs, deps.cwd)
     let results: Map<string, BuildResult> | undefined
     let failure: unknown
+    inProgress.add(building)
     try {
       results = await host.group(`Build ${specs.map(spec => spec.name).join(', ')} (bake)`, () =>
         runBake(inputs, specs.map(spec => ({ name: spec.name, tags: spec.inputs.tags })), { ...deps, host, dir: bakeDir })
       )
     } catch (error) {
       failure = error
+    } finally {
+      inProgress.delete(building)
     }
+    const ignored = ignoredByBake(inputs)
     for (const spec of specs) {
       const run = await runImage(spec, host, deps, { onStart: started => inProgress.add(started), ...(results ? { bake: results } : {}) })
-      inProgress.delete(run)
       if (failure !== undefined) {
         run.failure = failure
         run.report.verdict = 'fail'
-        run.report.error = (failure as Error).message
+        run.report.error = scrub((failure as Error).message)
       }
+      if (ignored) run.report.notices = [...(run.report.notices ?? []), ignored]
       runs.push(run)
     }
   } catch (error) {
@@ -149,16 +149,32 @@ async function executeBake(inputs: Inputs, host: Host, deps: Deps): Promise<Outc
     workFolders.delete(bakeDir)
   }
   const failures = await writeManyRun({ name, reportPath, inputs, runs }, host, deps)
-  if (failures.length > 0) throw new Error(failures.join('\n'))
+  for (const run of runs) inProgress.delete(run)
   const reports = runs.map(run => run.report)
   const { verdict } = combine(runs.map(run => ({ file: run.spec.reportPath, report: run.report })), [], [])
-  const failed = runs.find(run => run.failure !== undefined)
-  if (failed && runs.every(run => run.failure !== undefined)) throw failed.failure
+  const stopped = runs.filter(run => run.failure !== undefined)
+  // As for one image: an image that could not be measured fails the step whatever fail-on says.
+  if (stopped.length > 0 || failures.length > 0) {
+    throw new Error(scrub([...stopped.map(run => `${run.report.name}: ${(run.failure as Error).message}`), ...failures].join('\n')))
+  }
   const failureMessage = reports
     .filter(report => report.verdict === 'fail')
-    .map(report => `${report.name}: ${report.error ? report.error.split('\n')[0] : budgetFailureMessage(report)}`)
+    .map(report => `${report.name}: ${budgetFailureMessage(report)}`)
     .join('\n')
   return { report: { ...reports[0], verdict }, reportPath, failed: failsStep(verdict, inputs['fail-on']), failureMessage }
+}
+
+/** Build inputs a bake run does not take (the definition says them), named in a notice. */
+function ignoredByBake(inputs: Inputs): string | undefined {
+  const names = [
+    Input.BuildArgs, Input.BuildContexts, Input.Secrets, Input.SecretEnvs, Input.SecretFiles, Input.Platforms, Input.Tags, Input.Outputs,
+    Input.CacheFrom, Input.CacheTo, Input.Attests, Input.Call, Input.Ssh, Input.File, Input.Target, Input.Labels, Input.Annotations
+  ].filter(input => {
+    const value = inputs[input]
+    return Array.isArray(value) ? value.length > 0 : value !== ''
+  })
+  if (names.length === 0) return undefined
+  return `Inputs ${names.map(input => `"${input}"`).join(', ')} are ignored with a bake definition: set them in the definition or with "set"`
 }
 
 /**
@@ -169,6 +185,7 @@ export function onCancel(deps: Deps, host: Host, signal: NodeJS.Signals): Promis
   const pending = [...inProgress].map(async run => {
     run.report.verdict = 'fail'
     run.report.error = `The step was cancelled (${signal}) before the image was measured and budgeted`
+    scrubDeep(run.report, createScrubber(secretValues(run.spec.inputs, deps.env)))
     await writeFileSafely(run.spec.reportPath, `${JSON.stringify(run.report, null, 2)}\n`, { roots: writeRoots(deps), what: 'the report' }).catch(() => undefined)
     host.setOutput(Output.Verdict, 'fail')
     host.setOutput(Output.Report, run.spec.reportPath)

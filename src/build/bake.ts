@@ -15,6 +15,16 @@ import { describeFailure, isEngineUnreachable, parseProgress } from './progress.
 /** Whether the inputs ask for a bake definition rather than one Dockerfile. */
 export const isBake = (inputs: Pick<Inputs, 'files' | 'targets' | 'source'>): boolean => inputs.files.length > 0 || inputs.targets.length > 0 || inputs.source !== ''
 
+/**
+ * The default name of a bake run, its comment's key: from its targets, else its definition files,
+ * so that two bake steps of one workflow keep two comments.
+ */
+export function bakeRunName(inputs: Pick<Inputs, 'targets' | 'files'>): string {
+  if (inputs.targets.length > 0) return inputs.targets.join('+')
+  if (inputs.files.length > 0) return inputs.files.map(file => path.basename(file).replace(/\.(hcl|json|ya?ml)$/, '')).join('+')
+  return 'bake'
+}
+
 /** A target as `bake --print` describes it, with the fields a single build would take as inputs. */
 export interface BakeTarget {
   name: string

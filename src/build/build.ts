@@ -51,7 +51,7 @@ export interface BuildDeps {
   /** What a probe of the Actions cache service found; type=gha specs are dropped when it cannot serve. */
   actionsCache?: ActionsCacheState
   /** The workflow run, for the default provenance attestation and the Git context's token. */
-  run?: { runAttemptUrl: string; privateRepository: boolean; serverUrl: string; token: string }
+  run?: { runAttemptUrl: string; privateRepository: boolean; serverUrl: string; token: string; repository: string }
 }
 
 /** Parses `docker buildx version` output: `github.com/docker/buildx v0.21.1 abc` or `... 0.13.1+ds1 ...`. */
@@ -94,13 +94,15 @@ export function callSpec(call: string): string {
 export function parseChecks(stdout: string): CheckWarning[] | undefined {
   const start = stdout.indexOf('{')
   if (start < 0) return undefined
-  let parsed: { warnings?: Array<Record<string, unknown>> }
+  let parsed: { warnings?: Array<Record<string, unknown>> | null; buildError?: unknown }
   try {
     parsed = JSON.parse(stdout.slice(start)) as typeof parsed
   } catch {
     return undefined
   }
   const text = (value: unknown): string => (typeof value === 'string' ? value : '')
+  // A Dockerfile the checks could not even read is a failed build, never a clean check.
+  if (parsed.buildError !== undefined && parsed.buildError !== null) return undefined
   return (parsed.warnings ?? []).map(warning => {
     const ranges = (warning.location as { ranges?: Array<{ start?: { line?: unknown } }> } | undefined)?.ranges
     const line = ranges?.[0]?.start?.line
@@ -143,8 +145,8 @@ export async function pushedDigest(exec: Exec, tag: string, cwd: string): Promis
 }
 
 /** Whether the Git context is this repository on GitHub, which needs the token to be fetched. */
-function isGitContextOf(context: string, serverUrl: string): boolean {
-  return serverUrl !== '' && context.startsWith(`${serverUrl}/`)
+function isGitContextOf(context: string, serverUrl: string, repository: string): boolean {
+  return serverUrl !== '' && repository !== '' && context.startsWith(`${serverUrl}/${repository}.git`)
 }
 
 export async function runBuild(config: Config, deps: BuildDeps): Promise<BuildResult> {
@@ -172,7 +174,7 @@ export async function runBuild(config: Config, deps: BuildDeps): Promise<BuildRe
 
   const secrets = [...config.secrets]
   const github = deps.run
-  if (github?.token && isGitContextOf(inputs.context, github.serverUrl) && !secrets.some(secret => secret.id.startsWith('GIT_AUTH_TOKEN'))) {
+  if (github?.token && isGitContextOf(inputs.context, github.serverUrl, github.repository) && !secrets.some(secret => secret.id.startsWith('GIT_AUTH_TOKEN'))) {
     // As docker/build-push-action does: BuildKit fetches a Git context of this repository with the token.
     secrets.push({ id: `GIT_AUTH_TOKEN.${new URL(github.serverUrl).host}`, value: github.token })
   }

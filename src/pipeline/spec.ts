@@ -6,7 +6,7 @@ import { loadConfig, type Config } from '../config/config.js'
 import type { Inputs } from '../config/inputs.js'
 import { Input } from '../constants.js'
 import { FILE_LIMITS, readRegularFile, requireRegularFile } from '../files/safe-read.js'
-import { bakeTargets, isBake, targetInputs } from '../build/bake.js'
+import { bakeRunName, bakeTargets, isBake, targetInputs } from '../build/bake.js'
 import { InputError } from '../config/errors.js'
 import type { Exec } from '../host.js'
 import { slugOf } from '../names.js'
@@ -34,10 +34,18 @@ export async function resolveSpecs(inputs: Inputs, where: { cwd: string; tempRoo
   if (!isBake(inputs)) return [await resolveSpec(inputs, where, inputs.image !== '' ? { kind: 'image', reference: inputs.image } : { kind: 'build' })]
   if (inputs.image !== '') throw new InputError(`Input "${Input.Image}" measures an existing image: it cannot be given with a bake definition ("${Input.Files}", "${Input.Targets}", "${Input.Source}")`)
   const targets = await bakeTargets(inputs, where)
+  const runName = inputs.name !== '' ? inputs.name : bakeRunName(inputs)
+  // Each target's report goes in a folder of the run's, beside the run's own report: never on it.
+  const folder = path.join(path.dirname(reportPathOf(inputs, runName, where)), slugOf(runName))
+  const slugs = new Map<string, string>()
+  for (const target of targets) {
+    const other = slugs.get(slugOf(target.name))
+    if (other !== undefined) throw new InputError(`Inputs "${Input.Files}", "${Input.Targets}": targets "${other}" and "${target.name}" would share files (${slugOf(target.name)}): rename one`)
+    slugs.set(slugOf(target.name), target.name)
+  }
   const specs: ImageSpec[] = []
   for (const target of targets) {
-    // Each target's report goes beside the others, named by the target.
-    const perTarget = { ...targetInputs(inputs, target), report: '' }
+    const perTarget = { ...targetInputs(inputs, target), report: path.join(folder, `${slugOf(target.name)}.json`) }
     specs.push(await resolveSpec(perTarget, where, { kind: 'bake', target: target.name }))
   }
   return specs

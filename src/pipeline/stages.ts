@@ -108,7 +108,7 @@ export async function produce(spec: ImageSpec, context: StageContext): Promise<P
   }
   const github = context.github
   const run = github
-    ? { runAttemptUrl: github.context.runAttemptUrl, privateRepository: github.context.privateRepository, serverUrl: github.context.serverUrl, token: github.token ?? '' }
+    ? { runAttemptUrl: github.context.runAttemptUrl, privateRepository: github.context.privateRepository, serverUrl: github.context.serverUrl, token: github.token ?? '', repository: `${github.context.owner}/${github.context.repo}` }
     : undefined
   const build = await host.group(`Build ${spec.name}`, () => runBuild(spec, { ...context, run, actionsCache: context.actionsCache }))
   return { build, ...(build.ociDir ? { source: new OciDirectorySource(build.ociDir) } : {}) }

@@ -16,6 +16,7 @@ import { combine, type Combined } from '../combine/combine.js'
 import { combinedMarkdown, combinedText, imagesOutput } from '../combine/render.js'
 import { combinedReport } from '../combine/run.js'
 import { worstCounts } from '../scan/scan-step.js'
+import { createScrubber, scrubDeep, secretValues } from '../secrets.js'
 import type { RunDeps } from './deps.js'
 import type { ImageRun } from './run-image.js'
 import { baselineDepsOf } from './stages.js'
@@ -207,6 +208,8 @@ export async function writeManyRun(run: ManyRun, host: Host, deps: RunDeps): Pro
 
 /** Runs every writer; returns the failures, each naming its writer. */
 export async function writeRun(run: ImageRun, host: Host, deps: RunDeps, writers: readonly Writer[] = WRITERS): Promise<string[]> {
+  // Whatever path filled the report (a stage, a failed bake, a signal), nothing leaves with a secret in it.
+  scrubDeep(run.report, createScrubber(secretValues(run.spec.inputs, deps.env)))
   const failures: string[] = []
   for (const writer of writers) {
     const context = { host, deps, failures }
