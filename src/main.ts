@@ -9,7 +9,8 @@ import { failsStep } from './budget/evaluate.js'
 import { probeActionsCache } from './build/actions-cache.js'
 import { imageName } from './config/config.js'
 import { getInputs, type Inputs } from './config/inputs.js'
-import { Input, Output } from './constants.js'
+import { Input, Output, type InputName } from './constants.js'
+import { givenInputs } from './pipeline/notices.js'
 import { writeFileSafely, writeRoots } from './files/safe-write.js'
 import { octokitApi } from './github/api.js'
 import { readGitHubContext } from './github/context.js'
@@ -166,15 +167,13 @@ async function executeBake(inputs: Inputs, host: Host, deps: Deps): Promise<Outc
 
 /** Build inputs a bake run does not take (the definition says them), named in a notice. */
 function ignoredByBake(inputs: Inputs): string | undefined {
-  const names = [
+  const names: InputName[] = [
     Input.BuildArgs, Input.BuildContexts, Input.Secrets, Input.SecretEnvs, Input.SecretFiles, Input.Platforms, Input.Tags, Input.Outputs,
     Input.CacheFrom, Input.CacheTo, Input.Attests, Input.Call, Input.Ssh, Input.File, Input.Target, Input.Labels, Input.Annotations
-  ].filter(input => {
-    const value = inputs[input]
-    return Array.isArray(value) ? value.length > 0 : value !== ''
-  })
-  if (names.length === 0) return undefined
-  return `Inputs ${names.map(input => `"${input}"`).join(', ')} are ignored with a bake definition: set them in the definition or with "set"`
+  ]
+  const given = givenInputs(inputs, names)
+  if (given.length === 0) return undefined
+  return `Inputs ${given.map(input => `"${input}"`).join(', ')} are ignored with a bake definition: set them in the definition or with "set"`
 }
 
 /**

@@ -8,8 +8,8 @@ import type { Inputs } from '../config/inputs.js'
 import { Input } from '../constants.js'
 import type { Exec, Host } from '../host.js'
 import { slugOf } from '../names.js'
-import { attestationAttributes, parseDriver } from './args.js'
-import { BuildError, pushedDigest, type BuildResult } from './build.js'
+import { attestationAttributes } from './args.js'
+import { BuildError, builderDriver, pushedDigest, type BuildResult } from './build.js'
 import { describeFailure, isEngineUnreachable, parseProgress } from './progress.js'
 
 /** Whether the inputs ask for a bake definition rather than one Dockerfile. */
@@ -163,11 +163,7 @@ export async function runBake(
   targets: ReadonlyArray<{ name: string; tags: readonly string[] }>,
   deps: { exec: Exec; host: Host; cwd: string; dir: string; clock: { now(): number } }
 ): Promise<Map<string, BuildResult>> {
-  let driver = ''
-  if (inputs.push && inputs.load) {
-    const builderArgs = inputs.builder !== '' ? ['--builder', inputs.builder] : []
-    driver = parseDriver((await deps.exec('docker', ['buildx', 'inspect', ...builderArgs], { silent: true, cwd: deps.cwd })).stdout)
-  }
+  const driver = inputs.push && inputs.load ? await builderDriver(deps.exec, inputs.builder, deps.cwd) : ''
   const args = bakeArgs(inputs, targets.map(target => target.name), deps.dir, driver)
   const started = deps.clock.now()
   let result = await deps.exec('docker', args, { cwd: deps.cwd, env: bakeVariables(inputs) })

@@ -133,6 +133,12 @@ function explainFailure(output: string, builder: string): string | undefined {
 }
 
 /** The digest the registry gives the first pushed tag (what a pull of that tag resolves to). */
+/** The driver of the builder a build runs on (`docker`, `docker-container`, ...), from `buildx inspect`. */
+export async function builderDriver(exec: Exec, builder: string, cwd: string): Promise<string> {
+  const builderArgs = builder !== '' ? ['--builder', builder] : []
+  return parseDriver((await exec('docker', ['buildx', 'inspect', ...builderArgs], { silent: true, cwd })).stdout)
+}
+
 export async function pushedDigest(exec: Exec, tag: string, cwd: string): Promise<string | undefined> {
   const inspected = await exec('docker', ['buildx', 'imagetools', 'inspect', tag, '--format', '{{json .Manifest}}'], { silent: true, cwd })
   if (inspected.exitCode !== 0) return undefined
@@ -184,11 +190,7 @@ export async function runBuild(config: Config, deps: BuildDeps): Promise<BuildRe
     ociDir: path.join(workDir, 'oci'),
     secretFiles: await writeSecrets({ ...config, secrets }, path.join(workDir, 'secrets'))
   }
-  let driver = ''
-  if (inputs.push && inputs.load) {
-    const builderArgs = inputs.builder !== '' ? ['--builder', inputs.builder] : []
-    driver = parseDriver((await exec('docker', ['buildx', 'inspect', ...builderArgs], { silent: true, cwd })).stdout)
-  }
+  const driver = inputs.push && inputs.load ? await builderDriver(exec, inputs.builder, cwd) : ''
   const called = inputs.call !== '' ? { ...inputs, call: callSpec(inputs.call) } : inputs
   const args = getArgs(called, cache, paths, {
     driver,

@@ -1,6 +1,7 @@
 // Budgets and inputs that cannot apply to this run, each named with why: a budget skipped without
 // a word reads as a budget met.
-import { VULNERABILITY_RULE, Input, Rule } from '../constants.js'
+import type { Inputs } from '../config/inputs.js'
+import { VULNERABILITY_RULE, Input, Rule, type InputName } from '../constants.js'
 import type { Report } from '../report/report.js'
 import type { ImageSpec } from './spec.js'
 
@@ -10,8 +11,12 @@ const BUILD_ONLY_INPUTS = [
   Input.CacheTo, Input.Call, Input.Secrets, Input.SecretEnvs, Input.SecretFiles
 ] as const
 
-function given(value: unknown): boolean {
-  return Array.isArray(value) ? value.length > 0 : value === true || (typeof value === 'string' && value !== '')
+/** The inputs among `names` that were given a value (a list with items, true, or text). */
+export function givenInputs(inputs: Inputs, names: readonly InputName[]): InputName[] {
+  return names.filter(name => {
+    const value: unknown = inputs[name as keyof Inputs]
+    return Array.isArray(value) ? value.length > 0 : value === true || (typeof value === 'string' && value !== '')
+  })
 }
 
 export function inapplicable(spec: ImageSpec, report: Pick<Report, 'baseline' | 'platforms'>): string[] {
@@ -33,7 +38,7 @@ export function inapplicable(spec: ImageSpec, report: Pick<Report, 'baseline' | 
     notices.push(`The budget file ${spec.budgetFile} has budgets for ${unknown.map(key => `"${key}"`).join(', ')} but this image is "${spec.name}": only its defaults apply (set name to one of those keys)`)
   }
   if (spec.origin.kind === 'image') {
-    const ignored = BUILD_ONLY_INPUTS.filter(input => given(inputs[input]))
+    const ignored = givenInputs(inputs, BUILD_ONLY_INPUTS)
     if (ignored.length > 0) notices.push(`Inputs ${ignored.map(input => `"${input}"`).join(', ')} are ignored: "image" measures an existing image, nothing is built`)
   }
   return notices
