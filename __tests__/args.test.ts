@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals'
-import { attestationAttributes, cacheScope, cacheSpecs, exporterType, getArgs, hasActionsCache, parseDriver, secretEnvSpec } from '../src/build/args.js'
+import { attestationAttributes, baseBuildInputs, cacheScope, cacheSpecs, exporterType, getArgs, hasActionsCache, parseDriver, secretEnvSpec, type CacheSpecs } from '../src/build/args.js'
+import { treePath } from '../src/baseline/git.js'
 import { InputError } from '../src/config/errors.js'
-import { getInputs } from '../src/config/inputs.js'
+import { getInputs, type Inputs } from '../src/config/inputs.js'
 
 const inputsOf = (values: Record<string, string>) => getInputs(name => values[name] ?? '')
 const paths = { metadataFile: '/t/metadata.json', ociDir: '/t/oci', secretFiles: [] }
@@ -159,5 +160,73 @@ describe('cache defaults', () => {
   it('makes scopes of plain characters', () => {
     expect(cacheScope('ghcr.io/acme/api:1.2')).toBe('ghcr.io-acme-api-1.2')
     expect(cacheScope('///')).toBe('image')
+  })
+})
+
+describe('the build of the merge base (baseline: build)', () => {
+  // The checkout is /repo (run from /repo/sub), the worktree /tree; /elsewhere and /repository are outside it.
+  const inTree = treePath('/repo/sub', '/repo', '/tree')
+  const gha = { from: ['type=gha,scope=api'], to: ['type=gha,scope=api,mode=max,ignore-error=true'] }
+  const base = (values: Record<string, string>, cache: CacheSpecs = noCache) => baseBuildInputs(inputsOf(values), cache, inTree)
+
+  it.each<[string, Record<string, string>, CacheSpecs, Partial<Inputs>, CacheSpecs]>([
+    ['the context and the Dockerfile in the worktree', { context: 'app', file: 'app/Dockerfile.prod' }, noCache, { context: '/tree/sub/app', file: '/tree/sub/app/Dockerfile.prod' }, noCache],
+    ['the default context, a path above the working folder', { context: '../lib' }, noCache, { context: '/tree/lib', file: '' }, noCache],
+    ['a Dockerfile outside the repository stays where it is', { file: '/elsewhere/Dockerfile' }, noCache, { context: '/tree/sub', file: '/elsewhere/Dockerfile' }, noCache],
+    ['a folder whose name begins like the repository is outside it', { file: '../../repository/Dockerfile' }, noCache, { file: '/repository/Dockerfile' }, noCache],
+    [
+      'nothing leaves the build: no push, load, outputs, tags or attestations',
+      { push: 'true', load: 'true', tags: 'r/a:1,r/a:2', outputs: 'type=local,dest=out', provenance: 'mode=max', sbom: 'true', attests: 'type=sbom' },
+      noCache,
+      { push: false, load: false, tags: [], outputs: [], provenance: 'false', sbom: '', attests: [] },
+      noCache
+    ],
+    ['the GitHub Actions cache is read, never written', {}, gha, { 'cache-from': gha.from, 'cache-to': [] }, { from: gha.from, to: [] }],
+    [
+      'the user cache is read, never written',
+      { 'cache-from': 'type=local,src=/c', 'cache-to': 'type=local,dest=/c' },
+      { from: ['type=local,src=/c'], to: ['type=local,dest=/c'] },
+      { 'cache-from': ['type=local,src=/c'], 'cache-to': [] },
+      { from: ['type=local,src=/c'], to: [] }
+    ],
+    [
+      'folder build contexts move to the worktree; images, URLs and outside folders stay',
+      { 'build-contexts': 'lib=../lib\nalpine=docker-image://alpine:3.20\nsrc=https://example.com/src.tar\nshared=/elsewhere/shared' },
+      noCache,
+      { 'build-contexts': ['lib=/tree/lib', 'alpine=docker-image://alpine:3.20', 'src=https://example.com/src.tar', 'shared=/elsewhere/shared'] },
+      noCache
+    ],
+    [
+      'build args, target, platforms, secrets and labels as the head has them',
+      { 'build-args': 'A=1', target: 'runtime', platforms: 'linux/amd64,linux/arm64', 'secret-envs': 'npm=NPM_TOKEN', labels: 'l=1', 'no-cache': 'true' },
+      noCache,
+      { 'build-args': ['A=1'], target: 'runtime', platforms: ['linux/amd64', 'linux/arm64'], 'secret-envs': ['npm=NPM_TOKEN'], labels: ['l=1'], 'no-cache': true },
+      noCache
+    ]
+  ])('%s', (_title, values, cache, expected, expectedCache) => {
+    const derived = base(values, cache)
+    expect(derived.inputs).toMatchObject(expected)
+    expect(derived.cache).toEqual(expectedCache)
+  })
+
+  it('gives an argv with no tag, push, load, other output or cache-to: only the measured layout', () => {
+    const derived = base({ push: 'true', load: 'true', tags: 'r/a:1', context: 'app', 'cache-from': 'type=local,src=/c', 'cache-to': 'type=local,dest=/c' }, { from: ['type=local,src=/c'], to: ['type=local,dest=/c'] })
+    expect(getArgs(derived.inputs, derived.cache, paths, { driver: 'docker', run: { url: 'https://github.com/a/b/actions/runs/1/attempts/1', privateRepository: false } })).toEqual([
+      ...HEAD,
+      '--cache-from',
+      'type=local,src=/c',
+      '--attest',
+      'type=provenance,disabled=true',
+      ...TAIL,
+      '/tree/sub/app'
+    ])
+  })
+
+  it.each([
+    ['a remote context', { context: 'https://github.com/acme/api.git#main' }, /Input "baseline": build needs a context in the checkout, and "https:\/\/github.com\/acme\/api.git#main" \(context\) is remote/],
+    ['a context outside the repository', { context: '/elsewhere/app' }, /Input "baseline": build needs a context in the repository, and "\/elsewhere\/app" \(context\) is outside it/]
+  ])('refuses %s, naming the input', (_title, values, message) => {
+    expect(() => base(values)).toThrow(InputError)
+    expect(() => base(values)).toThrow(message)
   })
 })

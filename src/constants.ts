@@ -62,6 +62,7 @@ export const Input = {
   ScanFailure: 'scan-failure',
   ScanTimeout: 'scan-timeout',
   Baseline: 'baseline',
+  BaselineRef: 'baseline-ref',
   MaxSizeIncrease: 'max-size-increase',
   Comment: 'comment',
   GithubToken: 'github-token',

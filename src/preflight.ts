@@ -27,7 +27,7 @@ async function checkTrivyReport(file: string, cwd: string): Promise<void> {
 }
 
 async function checkBaseline(wanted: string, cwd: string): Promise<void> {
-  if (wanted === 'auto' || wanted === 'none') return
+  if (wanted === 'auto' || wanted === 'none' || wanted === 'build') return
   const file = path.resolve(cwd, wanted)
   if (looksLikeFile(wanted) || (await stat(file).catch(() => undefined))) {
     try {
@@ -41,7 +41,7 @@ async function checkBaseline(wanted: string, cwd: string): Promise<void> {
     parseReference(wanted)
   } catch (error) {
     if (error instanceof ReferenceError) {
-      throw new InputError(`Input "${Input.Baseline}": "${wanted}" is not auto, none, a report file or an image reference (${error.message})`)
+      throw new InputError(`Input "${Input.Baseline}": "${wanted}" is not auto, build, none, a report file or an image reference (${error.message})`)
     }
     throw error
   }

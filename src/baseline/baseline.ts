@@ -11,9 +11,12 @@ import { SEVERITIES } from '../scan/trivy-report.js'
 
 /** What the current image is compared with. */
 export interface Baseline {
-  /** `cache` (the base branch's last report), `file` (a report given by path) or `image` (a registry image). */
-  source: 'cache' | 'file' | 'image'
+  /** `cache` (the base branch's last report), `file` (a report given by path), `image` (a registry image) or `build` (the merge base, built). */
+  source: 'cache' | 'file' | 'image' | 'build'
+  /** For `build`, the commit that was built. */
   reference: string
+  /** The digest of the image built from the merge base (never pushed or loaded). */
+  digest?: string
   createdAt?: string
   /** Figures this baseline cannot give: a registry image gives no file bytes, waste or vulnerabilities. */
   unavailable: string[]
@@ -48,7 +51,7 @@ export class BaselineError extends Error {}
 const layerKey = (layer: { createdBy: string }): string => instructionKey(layer.createdBy)
 
 /** A baseline from an earlier JSON report (schema version 1). */
-export function baselineFromReport(report: Report, source: 'cache' | 'file', reference: string): Baseline {
+export function baselineFromReport(report: Pick<Report, 'platforms' | 'createdAt'>, source: 'cache' | 'file' | 'build', reference: string): Baseline {
   return {
     source,
     reference,

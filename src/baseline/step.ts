@@ -44,7 +44,8 @@ export const looksLikeFile = (value: string): boolean => value.endsWith('.json')
 export async function loadBaseline(inputs: Inputs, name: string, deps: BaselineDeps): Promise<Baseline | undefined> {
   const wanted = inputs.baseline
   if (wanted === 'none') return undefined
-  if (wanted === 'auto') {
+  // `build` takes the base branch's report where one is kept, and builds the merge base only where none is.
+  if (wanted === 'auto' || wanted === 'build') {
     const github = deps.github
     if (!isPullRequest(github) || !deps.cache) return undefined
     const { key, prefix } = reportCacheKeys(name, github!.pullRequest!.baseRef, github!.sha)
@@ -56,7 +57,7 @@ export async function loadBaseline(inputs: Inputs, name: string, deps: BaselineD
       return undefined
     }
     if (!matched) {
-      deps.host.info(`No report of ${github!.pullRequest!.baseRef} in the cache yet: nothing to compare with`)
+      deps.host.info(`No report of ${github!.pullRequest!.baseRef} in the cache yet${wanted === 'build' ? '' : ': nothing to compare with'}`)
       return undefined
     }
     const baseline = await readBaselineFile(path.join(deps.dir, REPORT_FILE), matched)
@@ -68,7 +69,7 @@ export async function loadBaseline(inputs: Inputs, name: string, deps: BaselineD
   try {
     reference = parseReference(wanted)
   } catch (error) {
-    if (error instanceof ReferenceError) throw new BaselineError(`Input "baseline": "${wanted}" is not auto, none, a report file or an image reference`)
+    if (error instanceof ReferenceError) throw new BaselineError(`Input "baseline": "${wanted}" is not auto, build, none, a report file or an image reference`)
     throw error
   }
   const source = new RegistrySource(reference, await dockerConfigAuth(reference.registry, deps.env), { fetch: deps.fetch })
@@ -84,6 +85,7 @@ export function applyBaseline(report: Report, baseline: Baseline): void {
   report.baseline = {
     source: baseline.source,
     reference: baseline.reference,
+    ...(baseline.digest ? { digest: baseline.digest } : {}),
     ...(baseline.createdAt ? { createdAt: baseline.createdAt } : {}),
     unavailable: baseline.unavailable
   }
@@ -94,12 +96,12 @@ export function applyBaseline(report: Report, baseline: Baseline): void {
 }
 
 /**
- * On a push to the default branch with `baseline: auto`, keeps the report in the Actions cache for
+ * On a push to the default branch with `baseline: auto` (or `build`), keeps the report in the Actions cache for
  * the pull requests that follow. Saving never fails the step.
  */
 export async function saveBaseline(inputs: Inputs, name: string, reportPath: string, deps: BaselineDeps): Promise<boolean> {
   const github = deps.github
-  if (inputs.baseline !== 'auto' || !deps.cache || !github) return false
+  if ((inputs.baseline !== 'auto' && inputs.baseline !== 'build') || !deps.cache || !github) return false
   if (github.eventName !== 'push' || github.branch === '' || github.branch !== github.defaultBranch) return false
   const { key } = reportCacheKeys(name, github.branch, github.sha)
   try {

@@ -179,3 +179,54 @@ export function getArgs(inputs: Inputs, cache: CacheSpecs, paths: BuildPaths, se
   args.push(inputs.context)
   return args
 }
+
+/** A Git URL or a tarball's: the context is fetched by BuildKit, not read from the checkout. */
+export const isRemoteContext = (context: string): boolean => /^[a-z]+:\/\/|^git@/.test(context)
+
+/** A `build-contexts` value that names a folder (`src=../lib`), not an image, a URL or a layout. */
+const isFolderContext = (value: string): boolean => !/^[a-z][a-z0-9+.-]*:/i.test(value) && !value.startsWith('git@')
+
+/** A path of the checkout as the base's build reads it: in the worktree, or where it is when the repository does not hold it. */
+export type TreePath = (file: string) => { path: string; inRepository: boolean }
+
+/**
+ * The inputs of the build of the merge base (`baseline: build`), from the head's: the same build
+ * with paths in the base's worktree (`inTree` maps them), and
+ * nothing that leaves the build: no push, load, outputs, tags, attestations or cache-to. The cache
+ * is read as the head's build reads it (type=gha included), and never written.
+ */
+export function baseBuildInputs(inputs: Inputs, cache: CacheSpecs, inTree: TreePath): { inputs: Inputs; cache: CacheSpecs } {
+  if (isRemoteContext(inputs.context)) {
+    throw new InputError(`Input "${Input.Baseline}": build needs a context in the checkout, and "${inputs.context}" (${Input.Context}) is remote: compare with a report or an image instead`)
+  }
+  const context = inTree(inputs.context)
+  if (!context.inRepository) {
+    throw new InputError(`Input "${Input.Baseline}": build needs a context in the repository, and "${inputs.context}" (${Input.Context}) is outside it`)
+  }
+  // A file outside the repository is not versioned: the same one builds both.
+  const mapped = (file: string): string => inTree(file).path
+  const buildContexts = inputs['build-contexts'].map(item => {
+    const separator = item.indexOf('=')
+    const value = item.slice(separator + 1)
+    return separator > 0 && isFolderContext(value) ? `${item.slice(0, separator)}=${mapped(value)}` : item
+  })
+  return {
+    inputs: {
+      ...inputs,
+      context: context.path,
+      file: inputs.file === '' ? '' : mapped(inputs.file),
+      'build-contexts': buildContexts,
+      push: false,
+      load: false,
+      outputs: [],
+      tags: [],
+      call: '',
+      provenance: 'false',
+      sbom: '',
+      attests: [],
+      'cache-from': cache.from,
+      'cache-to': []
+    },
+    cache: { from: cache.from, to: [] }
+  }
+}

@@ -4,7 +4,7 @@ import { Input, MIN_BUILDKIT_FOR_GHA_CACHE, MIN_BUILDX_FOR_GHA_CACHE } from '../
 import type { Config } from '../config/config.js'
 import type { Clock, Exec, Host } from '../host.js'
 import { isGhaCacheSpec, type ActionsCacheState } from './actions-cache.js'
-import { cacheSpecs, getArgs, parseDriver } from './args.js'
+import { cacheSpecs, getArgs, parseDriver, type CacheSpecs } from './args.js'
 import { describeFailure, isEngineUnreachable, parseProgress, type BuildProgress } from './progress.js'
 
 /** A finding of `call: check` (BuildKit's Dockerfile checks), with the line it is about. */
@@ -50,6 +50,8 @@ export interface BuildDeps {
   cwd: string
   /** What a probe of the Actions cache service found; type=gha specs are dropped when it cannot serve. */
   actionsCache?: ActionsCacheState
+  /** The cache specs to build with, instead of those of the inputs (the merge base's build reads the head's, writes none). */
+  buildCache?: CacheSpecs
   /** The workflow run, for the default provenance attestation and the Git context's token. */
   run?: { runAttemptUrl: string; privateRepository: boolean; serverUrl: string; token: string; repository: string }
 }
@@ -160,7 +162,7 @@ export async function runBuild(config: Config, deps: BuildDeps): Promise<BuildRe
   const inputs = config.inputs
   for (const secret of config.secrets) host.setSecret(secret.value)
 
-  let cache = cacheSpecs(inputs, config.name, env)
+  let cache = deps.buildCache ?? cacheSpecs(inputs, config.name, env)
   let actionsCache: BuildResult['actionsCache']
   if ([...cache.from, ...cache.to].some(isGhaCacheSpec)) {
     const version = parseBuildxVersion((await exec('docker', ['buildx', 'version'], { silent: true })).stdout)

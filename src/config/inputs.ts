@@ -69,6 +69,8 @@ export interface Inputs {
   /** As written (`20m`); parsed where the scan runs. */
   'scan-timeout': string
   baseline: string
+  /** With `baseline: build`: the commit or branch whose merge base with HEAD is built, where no pull request says it. */
+  'baseline-ref': string
   'max-size-increase': string
   comment: CommentMode
   'github-token': string
@@ -217,6 +219,7 @@ export function getInputs(read: InputReader): Inputs {
     'scan-failure': parseEnum(Input.ScanFailure, read(Input.ScanFailure), ['error', 'warning'] as const, 'error'),
     'scan-timeout': text(Input.ScanTimeout),
     baseline: text(Input.Baseline) || 'auto',
+    'baseline-ref': text(Input.BaselineRef),
     'max-size-increase': text(Input.MaxSizeIncrease),
     comment: parseEnum(Input.Comment, read(Input.Comment), ['auto', 'always', 'on-failure', 'never'] as const, 'auto'),
     'github-token': text(Input.GithubToken),

@@ -10,7 +10,7 @@ export interface GitHubContext {
   /** The branch a push is to, or a pull request's head branch. */
   branch: string
   defaultBranch: string
-  pullRequest?: { number: number; baseRef: string; headSha: string; fromFork: boolean }
+  pullRequest?: { number: number; baseRef: string; headSha: string; fromFork: boolean; /** The base branch's commit when the event was sent. */ baseSha?: string }
   runUrl: string
   /** The run's attempt: the builder of the default provenance attestation, as docker/build-push-action names it. */
   runAttemptUrl: string
@@ -22,7 +22,7 @@ export interface GitHubContext {
 
 interface EventPayload {
   repository?: { default_branch?: string; private?: boolean }
-  pull_request?: { number: number; base: { ref: string; repo?: { full_name?: string } }; head: { ref: string; sha: string; repo?: { full_name?: string } | null } }
+  pull_request?: { number: number; base: { ref: string; sha?: string; repo?: { full_name?: string } }; head: { ref: string; sha: string; repo?: { full_name?: string } | null } }
 }
 
 export async function readGitHubContext(env: NodeJS.ProcessEnv): Promise<GitHubContext | undefined> {
@@ -51,7 +51,8 @@ export async function readGitHubContext(env: NodeJS.ProcessEnv): Promise<GitHubC
             number: pr.number,
             baseRef: pr.base.ref,
             headSha: pr.head.sha,
-            fromFork: (pr.head.repo?.full_name ?? '') !== (pr.base.repo?.full_name ?? env.GITHUB_REPOSITORY)
+            fromFork: (pr.head.repo?.full_name ?? '') !== (pr.base.repo?.full_name ?? env.GITHUB_REPOSITORY),
+            ...(typeof pr.base.sha === 'string' && /^[0-9a-f]{40}$/.test(pr.base.sha) ? { baseSha: pr.base.sha } : {})
           }
         }
       : {}),

@@ -19,19 +19,25 @@ export function givenInputs(inputs: Inputs, names: readonly InputName[]): InputN
   })
 }
 
-export function inapplicable(spec: ImageSpec, report: Pick<Report, 'baseline' | 'platforms'>): string[] {
+/** `baselineMissing`: why `baseline: build` gave no baseline, when it gave none. */
+export function inapplicable(spec: ImageSpec, report: Pick<Report, 'baseline' | 'platforms'>, baselineMissing?: string): string[] {
   const notices: string[] = []
   const { inputs, budgets } = spec
   if (budgets[VULNERABILITY_RULE] && !inputs.scan && inputs['trivy-report'] === '') {
     notices.push(`The budget ${VULNERABILITY_RULE} cannot apply: scan is false and no trivy-report is given, so nothing counts vulnerabilities`)
   }
-  if (budgets[Rule.MaxSizeIncrease] && report.platforms.length > 0) {
+  const judgesIncrease = budgets[Rule.MaxSizeIncrease] !== undefined && report.platforms.length > 0
+  if (judgesIncrease) {
     if (!report.baseline) {
-      notices.push(`The budget ${Rule.MaxSizeIncrease} cannot apply: there is no baseline to compare with (baseline: ${inputs.baseline})`)
+      notices.push(`The budget ${Rule.MaxSizeIncrease} cannot apply: there is no baseline to compare with (baseline: ${inputs.baseline}${baselineMissing ? `: ${baselineMissing}` : ''})`)
     } else {
       const missing = report.platforms.filter(platform => !platform.delta).map(platform => platform.platform)
       if (missing.length > 0) notices.push(`The budget ${Rule.MaxSizeIncrease} cannot apply to ${missing.join(', ')}: the baseline has no such platform`)
     }
+  }
+  if (baselineMissing && !judgesIncrease) notices.push(`No baseline to compare with (baseline: ${inputs.baseline}): ${baselineMissing}`)
+  if (inputs['baseline-ref'] !== '' && inputs.baseline !== 'build') {
+    notices.push(`Input "${Input.BaselineRef}" is ignored: it names the commit that baseline: build builds, and baseline is ${inputs.baseline}`)
   }
   const unknown = (spec.budgetFileImages ?? []).filter(key => key !== spec.name)
   if (unknown.length > 0 && !(spec.budgetFileImages ?? []).includes(spec.name)) {

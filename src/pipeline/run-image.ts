@@ -78,11 +78,11 @@ export async function runImage(
     report.smells = measured.smells
     if (measured.image.platforms.length === 1) run.configDigest = measured.image.platforms[0].config.digest
     run.sarifPath = (await scan(spec, prepared, produced, measured, report, context)).sarifPath
-    await compare(spec, report, context)
+    const compared = await compare(spec, report, context)
     const judged = judge(spec, report)
     report.budgets = judged.budgets
     report.verdict = judged.verdict
-    const notices = inapplicable(spec, report)
+    const notices = inapplicable(spec, report, compared.missing)
     if (notices.length > 0) report.notices = notices
   } catch (error) {
     run.failure = error

@@ -33,6 +33,9 @@ export function reportPathOf(inputs: Pick<Inputs, 'report'>, name: string, where
 export async function resolveSpecs(inputs: Inputs, where: { cwd: string; tempRoot: string; exec: Exec }): Promise<ImageSpec[]> {
   if (!isBake(inputs)) return [await resolveSpec(inputs, where, inputs.image !== '' ? { kind: 'image', reference: inputs.image } : { kind: 'build' })]
   if (inputs.image !== '') throw new InputError(`Input "${Input.Image}" measures an existing image: it cannot be given with a bake definition ("${Input.Files}", "${Input.Targets}", "${Input.Source}")`)
+  if (inputs.baseline === 'build') {
+    throw new InputError(`Input "${Input.Baseline}": build is not supported with a bake definition ("${Input.Files}", "${Input.Targets}", "${Input.Source}"): compare with the reports kept by baseline auto, a report or an image`)
+  }
   const targets = await bakeTargets(inputs, where)
   const runName = inputs.name !== '' ? inputs.name : bakeRunName(inputs)
   // Each target's report goes in a folder of the run's, beside the run's own report: never on it.

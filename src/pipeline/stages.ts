@@ -1,13 +1,16 @@
 // The stages of one image, in order: prepare → build | open → measure → scan → compare → judge.
 // Each takes the spec (and what earlier stages returned) and returns a value; side effects come in
 // through the context. Only scan writes into the report it is handed, the findings of each platform.
-import { stat } from 'node:fs/promises'
+import { mkdir, realpath, stat } from 'node:fs/promises'
 import * as path from 'node:path'
 import { analyzeImage } from '../analysis/analyze.js'
 import type { Smell } from '../analysis/smells.js'
 import { applyBaseline, baselineDir, loadBaseline } from '../baseline/step.js'
-import type { Baseline } from '../baseline/baseline.js'
+import { baselineFromReport, type Baseline } from '../baseline/baseline.js'
+import { addWorktree, findMergeBase, repositoryRoot, treePath } from '../baseline/git.js'
+import { isPullRequest } from '../github/context.js'
 import { evaluateBudgets, verdictOf, type BudgetResult, type Verdict } from '../budget/evaluate.js'
+import { baseBuildInputs, cacheSpecs, isRemoteContext } from '../build/args.js'
 import { runBuild, type BuildResult } from '../build/build.js'
 import { InputError } from '../config/errors.js'
 import type { Inputs } from '../config/inputs.js'
@@ -38,8 +41,6 @@ export interface StageContext extends RunDeps {
   /** This image's private folder: secrets, metadata and the layout live here, and go with it. */
   workDir: string
 }
-
-const isRemoteContext = (context: string): boolean => /^[a-z]+:\/\/|^git@/.test(context)
 
 /**
  * Reads the Dockerfile before building, failing with the input's name when it or the context is
@@ -80,6 +81,7 @@ export interface Prepared {
 export async function prepare(spec: ImageSpec, context: StageContext): Promise<Prepared> {
   if (spec.budgetFile) context.host.info(`Budgets from ${spec.budgetFile}`)
   await preflight(spec.inputs, context.cwd)
+  checkBaseBuild(spec, context)
   if (spec.origin.kind === 'image') return {}
   return { dockerfile: await readDockerfile(spec.inputs, context.cwd) }
 }
@@ -173,11 +175,82 @@ export async function scan(spec: ImageSpec, prepared: Prepared, produced: Produc
   )
 }
 
-/** The baseline the spec asks for, applied to the report's platforms; undefined when there is none (yet). */
-export async function compare(spec: ImageSpec, report: Report, context: StageContext): Promise<Baseline | undefined> {
-  const baseline = await loadBaseline(spec.inputs, spec.name, baselineDepsOf(spec, context))
-  if (baseline) applyBaseline(report, baseline)
-  return baseline
+/** `baseline: build` can never work here: refused before anything is built. */
+function checkBaseBuild(spec: ImageSpec, context: StageContext): void {
+  const { inputs } = spec
+  if (inputs.baseline !== 'build') return
+  if (spec.origin.kind !== 'build') {
+    throw new InputError(`Input "${Input.Baseline}": build builds the merge base of what is built, and "${Input.Image}" measures an existing image: compare with a report or an image instead`)
+  }
+  if (isRemoteContext(inputs.context)) baseBuildInputs(inputs, { from: [], to: [] }, file => ({ path: file, inRepository: false }))
+  if (!context.github && inputs['baseline-ref'] === '') {
+    throw new InputError(`Input "${Input.Baseline}": build outside a pull request needs "${Input.BaselineRef}", the branch or commit to compare with (e.g. --${Input.BaselineRef} origin/main)`)
+  }
+}
+
+/** What the compare stage found: the baseline applied, or why there is none. */
+export interface Compared {
+  baseline?: Baseline
+  /** Why `baseline: build` gave no baseline (nothing to build, or the build failed). */
+  missing?: string
+}
+
+/** The baseline the spec asks for, applied to the report's platforms; none when there is none (yet). */
+export async function compare(spec: ImageSpec, report: Report, context: StageContext): Promise<Compared> {
+  const loaded = await loadBaseline(spec.inputs, spec.name, baselineDepsOf(spec, context))
+  const built = loaded || spec.inputs.baseline !== 'build' ? { baseline: loaded } : await buildBaseline(spec, context)
+  if (built.baseline) applyBaseline(report, built.baseline)
+  return built
+}
+
+/**
+ * `baseline: build` with no report of the base kept: the merge base is checked out in a worktree,
+ * built with the same inputs (its paths in the worktree, nothing pushed, loaded or cached) and
+ * measured as the head was. A merge base that cannot be found fails the run; a base that does not
+ * build is a warning and no baseline, which the notices name.
+ */
+async function buildBaseline(spec: ImageSpec, context: StageContext): Promise<Compared> {
+  const { host, exec } = context
+  const github = context.github?.context
+  const pullRequest = isPullRequest(github) ? github!.pullRequest : undefined
+  const wanted = spec.inputs['baseline-ref'] || pullRequest?.baseSha
+  if (!wanted) {
+    return { missing: pullRequest ? 'the pull request event names no base commit' : `this ${github?.eventName ?? ''} run is not for a pull request, and no ${Input.BaselineRef} names the commit to build` }
+  }
+  const root = await repositoryRoot(exec, context.cwd)
+  const commit = await findMergeBase(exec, root, wanted, message => host.info(message))
+  const short = commit.slice(0, 12)
+  const tree = path.join(context.workDir, 'base-tree')
+  const workDir = path.join(context.workDir, 'base')
+  const inTree = treePath(await realpath(context.cwd), root, tree)
+  const derived = baseBuildInputs(spec.inputs, cacheSpecs(spec.inputs, spec.name, context.env), inTree)
+  const base: ImageSpec = { ...spec, name: `${spec.name} at ${short}`, inputs: derived.inputs }
+  const baseCwd = inTree(context.cwd).path
+  let removeTree: (() => Promise<void>) | undefined
+  try {
+    removeTree = await addWorktree(exec, root, commit, tree)
+    const file = derived.inputs.file !== '' ? derived.inputs.file : path.join(derived.inputs.context, 'Dockerfile')
+    if (!(await stat(file).catch(() => undefined))) {
+      host.info(`The merge base ${commit} has no ${path.relative(tree, file)}: there is no baseline to build`)
+      return { missing: `the merge base ${short} has no ${path.relative(tree, file)} (the image is new)` }
+    }
+    const dockerfile = await readDockerfile(derived.inputs, baseCwd)
+    await mkdir(workDir, { recursive: true })
+    const build = await host.group(`Build the baseline of ${spec.name} from ${short}`, () =>
+      runBuild(base, { ...context, cwd: baseCwd, workDir, buildCache: derived.cache, actionsCache: context.actionsCache })
+    )
+    const platforms: PlatformReport[] = []
+    // No Actions cache: the layer index the head restored is read, and saved by the head alone.
+    const measured = await measure(base, { dockerfile }, new OciDirectorySource(build.ociDir!), { ...context, cache: undefined, cwd: baseCwd, workDir }, platform => platforms.push(platform))
+    host.info(`Baseline built from ${commit}`)
+    return { baseline: { ...baselineFromReport({ platforms }, 'build', commit), digest: measured.image.digest } }
+  } catch (error) {
+    const message = (error as Error).message
+    host.warning(`The baseline could not be built from ${commit}: ${message}`)
+    return { missing: `the merge base ${short} could not be built (${message.split('\n')[0]})` }
+  } finally {
+    await removeTree?.()
+  }
 }
 
 export function baselineDepsOf(spec: ImageSpec, context: Omit<StageContext, 'workDir'>) {

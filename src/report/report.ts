@@ -133,8 +133,11 @@ export interface FindingReport extends Vulnerability {
 
 /** The scan: Trivy's version and what was suppressed, for the reader of the report. */
 export interface BaselineSummary {
-  source: 'cache' | 'file' | 'image'
+  source: 'cache' | 'file' | 'image' | 'build'
+  /** With `build`, the commit built. */
   reference: string
+  /** With `build`, the digest of the image built from it (not pushed, not loaded). */
+  digest?: string
   createdAt?: string
   /** Figures the baseline cannot give (a registry image gives no file bytes, waste or vulnerabilities). */
   unavailable: string[]

@@ -206,6 +206,7 @@ function baselineLine(report: Report): string | undefined {
   if (!baseline) return undefined
   const when = baseline.createdAt ? `, made ${baseline.createdAt.slice(0, 16).replace('T', ' ')} UTC` : ''
   const without = baseline.unavailable.length > 0 ? ` It cannot give: ${baseline.unavailable.join(', ')}.` : ''
+  if (baseline.source === 'build') return `Compared with the baseline built from \`${baseline.reference.slice(0, 12)}\`, the merge base, built for this run.${without}`
   return `Compared with ${baseline.source === 'image' ? 'the image' : baseline.source === 'file' ? 'the report' : 'the last report of'} \`${baseline.reference}\`${when}.${without}`
 }
 

@@ -1,0 +1,91 @@
+// The merge base `baseline: build` builds, found with real git in temporary repositories: a full
+// clone, a shallow one that must fetch, and one that cannot.
+import { describe, expect, it } from '@jest/globals'
+import { execFileSync } from 'node:child_process'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import * as path from 'node:path'
+import { BaselineError } from '../src/baseline/baseline.js'
+import { addWorktree, findMergeBase, repositoryRoot } from '../src/baseline/git.js'
+import { createExec } from '../src/exec.js'
+import { useTempDirs } from './helpers/temp.js'
+
+const tempDir = useTempDirs()
+const exec = createExec()
+const git = (cwd: string, ...args: string[]): string =>
+  execFileSync('git', ['-c', 'user.email=ci@example.com', '-c', 'user.name=ci', ...args], { cwd, encoding: 'utf8' }).trim()
+
+/** main with two commits, and a feature branch of one more from the first: returns the repository and its commits. */
+function history(): { origin: string; first: string; second: string; feature: string } {
+  const origin = tempDir('image-budget-git-origin-')
+  git(origin, 'init', '-q', '-b', 'main')
+  writeFileSync(path.join(origin, 'file'), 'one\n')
+  git(origin, 'add', 'file')
+  git(origin, 'commit', '-q', '-m', 'one')
+  const first = git(origin, 'rev-parse', 'HEAD')
+  git(origin, 'checkout', '-q', '-b', 'feature')
+  writeFileSync(path.join(origin, 'file'), 'feature\n')
+  git(origin, 'commit', '-q', '-am', 'feature')
+  const feature = git(origin, 'rev-parse', 'HEAD')
+  git(origin, 'checkout', '-q', 'main')
+  writeFileSync(path.join(origin, 'other'), 'two\n')
+  git(origin, 'add', 'other')
+  git(origin, 'commit', '-q', '-m', 'two')
+  return { origin, first, second: git(origin, 'rev-parse', 'HEAD'), feature }
+}
+
+describe('the merge base of baseline: build', () => {
+  it('is the fork point of the branch in a full clone, by commit or by branch name', async () => {
+    const { origin, first, second } = history()
+    git(origin, 'checkout', '-q', 'feature')
+    const logs: string[] = []
+    expect(await findMergeBase(exec, origin, second, message => logs.push(message))).toBe(first)
+    expect(await findMergeBase(exec, origin, 'main', message => logs.push(message))).toBe(first)
+    expect(logs).toEqual([])
+  })
+
+  it('fetches the base and HEAD deeper when a shallow clone lacks them', async () => {
+    const { origin, first, second } = history()
+    const clone = tempDir('image-budget-git-shallow-')
+    git(clone, 'clone', '-q', '--depth=1', '--branch=feature', `file://${origin}`, '.')
+    expect(git(clone, 'rev-parse', '--is-shallow-repository')).toBe('true')
+    const logs: string[] = []
+    expect(await findMergeBase(exec, clone, second, message => logs.push(message))).toBe(first)
+    expect(logs).toEqual([`Fetching ${second} and HEAD 50 commits deep from origin to find the merge base`])
+  })
+
+  it('fails, naming fetch-depth, when the clone lacks the base and origin cannot give it', async () => {
+    const { origin, second } = history()
+    const clone = tempDir('image-budget-git-lost-')
+    git(clone, 'clone', '-q', '--depth=1', '--branch=feature', `file://${origin}`, '.')
+    git(clone, 'remote', 'set-url', 'origin', path.join(clone, 'gone'))
+    const found = findMergeBase(exec, clone, second, () => undefined)
+    await expect(found).rejects.toThrow(BaselineError)
+    await expect(findMergeBase(exec, clone, second, () => undefined)).rejects.toThrow(
+      new RegExp(`Input "baseline": build cannot find the merge base of ${second} and HEAD in this shallow clone, even after fetching from origin \\(git fetch origin ${second}: .+\\): check out the full history \\(actions/checkout with fetch-depth: 0\\)`)
+    )
+  })
+
+  it('fails on histories with nothing in common', async () => {
+    const { origin } = history()
+    git(origin, 'checkout', '-q', '--orphan', 'alone')
+    git(origin, 'commit', '-q', '-m', 'alone')
+    await expect(findMergeBase(exec, origin, 'main', () => undefined)).rejects.toThrow('Input "baseline": build found no common ancestor of main and HEAD')
+  })
+
+  it('checks the merge base out beside the checkout and leaves no worktree behind', async () => {
+    const { origin, first } = history()
+    const tree = path.join(tempDir('image-budget-git-tree-'), 'tree')
+    const root = await repositoryRoot(exec, origin)
+    const remove = await addWorktree(exec, root, first, tree)
+    expect(readFileSync(path.join(tree, 'file'), 'utf8')).toBe('one\n')
+    expect(existsSync(path.join(tree, 'other'))).toBe(false)
+    expect(git(origin, 'worktree', 'list')).toContain(tree)
+    await remove()
+    expect(existsSync(tree)).toBe(false)
+    expect(git(origin, 'worktree', 'list').split('\n')).toHaveLength(1)
+  })
+
+  it('says when the folder is not in a Git checkout', async () => {
+    await expect(repositoryRoot(exec, tempDir('image-budget-git-none-'))).rejects.toThrow(/Input "baseline": build needs a Git checkout, and .+ is not in one/)
+  })
+})
