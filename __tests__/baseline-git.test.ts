@@ -1,12 +1,15 @@
 // The merge base `baseline: build` builds, found with real git in temporary repositories: a full
-// clone, a shallow one that must fetch, and one that cannot.
+// clone, a shallow one that must fetch, and one that cannot; and where `build` is refused.
 import { describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { BaselineError } from '../src/baseline/baseline.js'
 import { addWorktree, findMergeBase, repositoryRoot } from '../src/baseline/git.js'
+import { getInputs } from '../src/config/inputs.js'
 import { createExec } from '../src/exec.js'
+import { execute } from '../src/main.js'
+import { depsFor, RecordingHost } from './helpers/host.js'
 import { useTempDirs } from './helpers/temp.js'
 
 const tempDir = useTempDirs()
@@ -87,5 +90,31 @@ describe('the merge base of baseline: build', () => {
 
   it('says when the folder is not in a Git checkout', async () => {
     await expect(repositoryRoot(exec, tempDir('image-budget-git-none-'))).rejects.toThrow(/Input "baseline": build needs a Git checkout, and .+ is not in one/)
+  })
+})
+
+describe('baseline: build where it cannot work, refused before anything is built', () => {
+  const run = async (values: Record<string, string>, cwd: string) => {
+    const host = new RecordingHost()
+    const given: Record<string, string> = { scan: 'false', ...values }
+    const failure = await execute(getInputs(name => given[name] ?? ''), host, depsFor(cwd, { tempRoot: tempDir('image-budget-refused-') })).then(
+      () => undefined,
+      (error: Error) => error.message
+    )
+    return { failure, host }
+  }
+
+  it.each<[string, Record<string, string>, RegExp]>([
+    ['outside a pull request without baseline-ref', { baseline: 'build' }, /^Input "baseline": build outside a pull request needs "baseline-ref", the branch or commit to compare with \(e\.g\. --baseline-ref origin\/main\)$/],
+    ['with image', { baseline: 'build', image: 'registry.example/app:1' }, /^Input "baseline": build builds the merge base of what is built, and "image" measures an existing image/],
+    ['with a remote context', { baseline: 'build', 'baseline-ref': 'main', context: 'https://github.com/acme/api.git#main' }, /^Input "baseline": build needs a context in the checkout, and "https:\/\/github.com\/acme\/api.git#main" \(context\) is remote/],
+    ['with a bake definition', { baseline: 'build', files: 'docker-bake.hcl' }, /^docker-bake: Input "baseline": build is not supported with a bake definition \("files", "targets", "source"\)/]
+  ])('%s', async (_title, values, message) => {
+    const cwd = tempDir('image-budget-refused-cwd-')
+    writeFileSync(path.join(cwd, 'Dockerfile'), 'FROM scratch\n')
+    const { failure, host } = await run(values, cwd)
+    expect(failure).toMatch(message)
+    // Refused in the checks before the build: no build group was opened.
+    expect(host.groups.filter(group => group.startsWith('Build'))).toEqual([])
   })
 })

@@ -156,4 +156,30 @@ describe('baseline: auto, through the Actions cache (cache service v2, local ser
     expect(await loadBaseline(inputs, 'other-image', deps(pr, host))).toBeUndefined()
     expect(host.lines).toContain('No report of main in the cache yet: nothing to compare with')
   })
+
+  it('baseline: build keeps the report of the default branch and takes it first, as auto does', async () => {
+    const reportFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'image-budget-report-')), 'web.json')
+    writeFileSync(reportFile, JSON.stringify(reportWith(base)))
+    const inputs = getInputs(name => (name === 'baseline' ? 'build' : ''))
+    expect(await saveBaseline(inputs, 'web', reportFile, deps(context('push')))).toBe(true)
+    const pr = context('pull_request', { sha: 'e'.repeat(40), branch: 'feature', pullRequest: { number: 4, baseRef: 'main', headSha: 'e'.repeat(40), fromFork: false } })
+    expect(await loadBaseline(inputs, 'web', deps(pr))).toMatchObject({ source: 'cache', reference: `main@${'c'.repeat(12)}` })
+    // None kept: nothing is loaded, and the compare stage builds the merge base.
+    const host = new RecordingHost()
+    expect(await loadBaseline(inputs, 'never-kept', deps(pr, host))).toBeUndefined()
+    expect(host.lines).toContain('No report of main in the cache yet')
+  })
+})
+
+describe('a baseline built from the merge base', () => {
+  it('is a report of the base without vulnerabilities, and the summary names the commit', () => {
+    const commit = '0123456789abcdef0123456789abcdef01234567'
+    const report = reportWith(current)
+    // Measured as the head is, and not scanned.
+    const measured: PlatformReport = { ...base, vulnerabilities: undefined }
+    applyBaseline(report, { ...baselineFromReport({ platforms: [measured] }, 'build', commit), digest: `sha256:${'9'.repeat(64)}` })
+    expect(report.baseline).toEqual({ source: 'build', reference: commit, digest: `sha256:${'9'.repeat(64)}`, unavailable: ['vulnerabilities'] })
+    expect(report.platforms[0].delta!.size).toBe(2_500_000)
+    expect(markdownSummary(report)).toContain('Compared with the baseline built from `0123456789ab`, the merge base, built for this run. It cannot give: vulnerabilities.')
+  })
 })

@@ -29,6 +29,22 @@ describe('budgets and inputs that cannot apply are named, with why', () => {
     ])
   })
 
+  it('baseline: build that gave no baseline says why, in the budget it leaves unjudged or on its own', async () => {
+    const why = 'the merge base 0123456789ab could not be built (docker buildx build failed (exit code 1))'
+    expect(inapplicable(await specOf({ baseline: 'build', 'max-size-increase': '5%' }), { platforms: [platform] }, why)).toEqual([
+      `The budget max-size-increase cannot apply: there is no baseline to compare with (baseline: build: ${why})`
+    ])
+    expect(inapplicable(await specOf({ baseline: 'build' }), { platforms: [platform] }, why)).toEqual([`No baseline to compare with (baseline: build): ${why}`])
+    expect(inapplicable(await specOf({ baseline: 'build' }), { platforms: [platform] })).toEqual([])
+  })
+
+  it('baseline-ref without baseline: build', async () => {
+    expect(inapplicable(await specOf({ 'baseline-ref': 'origin/main' }), { platforms: [platform] })).toEqual([
+      'Input "baseline-ref" is ignored: it names the commit that baseline: build builds, and baseline is auto'
+    ])
+    expect(inapplicable(await specOf({ baseline: 'build', 'baseline-ref': 'origin/main' }), { platforms: [platform] })).toEqual([])
+  })
+
   it('a budget file whose image keys name other images', async () => {
     const spec = await specOf({ name: 'api' }, 'images:\n  web:\n    max-size: 10MB\n  worker:\n    max-size: 20MB\n')
     expect(inapplicable(spec, { platforms: [platform] })).toEqual([
