@@ -108,6 +108,8 @@ describe('baseline: build where it cannot work, refused before anything is built
     ['outside a pull request without baseline-ref', { baseline: 'build' }, /^Input "baseline": build outside a pull request needs "baseline-ref", the branch or commit to compare with \(e\.g\. --baseline-ref origin\/main\)$/],
     ['with image', { baseline: 'build', image: 'registry.example/app:1' }, /^Input "baseline": build builds the merge base of what is built, and "image" measures an existing image/],
     ['with a remote context', { baseline: 'build', 'baseline-ref': 'main', context: 'https://github.com/acme/api.git#main' }, /^Input "baseline": build needs a context in the checkout, and "https:\/\/github.com\/acme\/api.git#main" \(context\) is remote/],
+    ['with a baseline-ref that git would read as an option', { baseline: 'build', 'baseline-ref': '--upload-pack=touch /tmp/x' }, /^Input "baseline-ref": "--upload-pack=touch \/tmp\/x" is not a branch, tag or commit$/],
+    ['with a baseline-ref that begins with -', { baseline: 'build', 'baseline-ref': '-main' }, /^Input "baseline-ref": "-main" is not a branch, tag or commit$/],
     ['with a bake definition', { baseline: 'build', files: 'docker-bake.hcl' }, /^docker-bake: Input "baseline": build is not supported with a bake definition \("files", "targets", "source"\)/]
   ])('%s', async (_title, values, message) => {
     const cwd = tempDir('image-budget-refused-cwd-')

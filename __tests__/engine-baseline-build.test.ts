@@ -27,6 +27,7 @@ const DOCKERFILE = `FROM scratch
 ARG TARGETARCH
 COPY busybox/\${TARGETARCH}/busybox /bin/busybox
 COPY seed /seed
+USER 65534
 `
 
 const git = (cwd: string, ...args: string[]): string =>
@@ -142,7 +143,7 @@ describeWithEngine('baseline: build, the merge base built beside the pull reques
     expect(report.baseline).toEqual({ source: 'build', reference: first, digest: expect.stringMatching(/^sha256:[a-f0-9]{64}$/), unavailable: ['vulnerabilities'] })
     expect(report.platforms.map(platform => [platform.platform, platform.size])).toEqual([['linux/amd64', after]])
     expect(report.platforms[0].delta).toMatchObject({ size: after - before, layerCount: 1 })
-    expect(report.platforms[0].delta!.instructions).toEqual([{ name: 'COPY added.bin /added.bin', line: 5, bytes: ADDED_BYTES }])
+    expect(report.platforms[0].delta!.instructions).toEqual([{ name: 'COPY added.bin /added.bin', line: 6, bytes: ADDED_BYTES }])
     expect(step.outputs['size-delta']).toBe(String(ADDED_BYTES))
     expect(report.budgets.filter(budget => budget.rule === 'max-size-increase')).toEqual([
       expect.objectContaining({ platform: 'linux/amd64', actual: ADDED_BYTES, limit: 100_000, status: 'fail' })
@@ -182,16 +183,85 @@ describeWithEngine('baseline: build, the merge base built beside the pull reques
     expect(git(root, 'worktree', 'list').split('\n')).toHaveLength(1)
   })
 
-  /** The step in-process, on a pull request of `clone`; its report goes in `tempRoot`. */
-  async function runInClone(clone: string, base: string, head: string) {
-    const env = { ...process.env, ...pullRequestEnv(clone, base, head) }
-    const context = await readGitHubContext(env)
+  /** The step in-process in `cwd`, on GitHub when `runner` gives its variables; its report goes in `tempRoot`. */
+  async function runInProcess(cwd: string, extra: Record<string, string>, runner?: NodeJS.ProcessEnv) {
+    const env = { ...process.env, ...runner }
+    const context = runner ? await readGitHubContext(env) : undefined
     const host = new RecordingHost()
     const tempRoot = tempDir('image-budget-basebuild-run-')
-    const values: Record<string, string> = { context: 'app', name: 'shallow', platforms: 'linux/amd64', baseline: 'build', scan: 'false', comment: 'never', status: 'false' }
-    const run = execute(getInputs(name => values[name] ?? ''), host, depsFor(clone, { env, tempRoot, github: { context: context! } }))
-    return { run, host, reportFile: path.join(tempRoot, 'image-budget', 'shallow.json') }
+    const values: Record<string, string> = { context: 'app', name: 'local', platforms: 'linux/amd64', baseline: 'build', scan: 'false', comment: 'never', status: 'false', ...extra }
+    const run = execute(getInputs(name => values[name] ?? ''), host, depsFor(cwd, { env, tempRoot, ...(context ? { github: { context } } : {}) }))
+    return { run, host, reportFile: path.join(tempRoot, 'image-budget', 'local.json') }
   }
+  const runInClone = (clone: string, base: string, head: string) => runInProcess(clone, {}, pullRequestEnv(clone, base, head))
+
+  it('builds the merge base of baseline-ref outside a pull request, as the CLI does', async () => {
+    const { root, first } = repository()
+    const { run, host } = await runInProcess(root, { 'baseline-ref': 'HEAD~1', 'max-size-increase': '200kB' })
+    const outcome = await run
+    expect(outcome.report.baseline).toMatchObject({ source: 'build', reference: first })
+    expect(outcome.report.platforms[0].delta).toMatchObject({ size: ADDED_BYTES })
+    expect(outcome.report.budgets.find(budget => budget.rule === 'max-size-increase')).toMatchObject({ actual: ADDED_BYTES, status: 'pass' })
+    expect(host.groups).toContain(`Build the baseline of local from ${first.slice(0, 12)}`)
+  })
+
+  it('keeps the head when the merge base does not build: a warning, and a notice that max-size-increase could not be judged', async () => {
+    const { root, first } = repository()
+    // A merge base whose build fails: the head's Dockerfile is fixed, the base's is not.
+    git(root, 'checkout', '-q', first)
+    writeFileSync(path.join(root, 'app', 'Dockerfile'), `${DOCKERFILE}COPY missing.txt /missing.txt\n`)
+    git(root, 'commit', '-q', '-am', 'broken')
+    const broken = git(root, 'rev-parse', 'HEAD')
+    git(root, 'checkout', '-q', '-b', 'fixed')
+    writeFileSync(path.join(root, 'app', 'Dockerfile'), DOCKERFILE)
+    git(root, 'commit', '-q', '-am', 'fixed')
+    const { run, host } = await runInProcess(root, { 'baseline-ref': broken, 'max-size-increase': '5%' })
+    const outcome = await run
+    expect(outcome.report.platforms.map(platform => platform.platform)).toEqual(['linux/amd64'])
+    expect(outcome.report.baseline).toBeUndefined()
+    // Nothing judged the increase: the verdict is the other budgets' and the smells'.
+    expect(outcome.report.budgets.filter(budget => budget.rule === 'max-size-increase')).toEqual([])
+    expect(host.warnings.map(warning => warning.message)).toEqual([expect.stringMatching(new RegExp(`^The baseline could not be built from ${broken}: docker buildx build failed \\(exit code 1\\)`))])
+    expect(outcome.report.notices).toEqual([
+      `The budget max-size-increase cannot apply: there is no baseline to compare with (baseline: build: the merge base ${broken.slice(0, 12)} could not be built (docker buildx build failed (exit code 1)))`
+    ])
+    expect(git(root, 'worktree', 'list').split('\n')).toHaveLength(1)
+  })
+
+  it('says the image is new when the merge base has no Dockerfile', async () => {
+    const root = tempDir('image-budget-basebuild-new-')
+    git(root, 'init', '-q', '-b', 'main')
+    writeFileSync(path.join(root, 'README'), 'no image yet\n')
+    git(root, 'add', '.')
+    git(root, 'commit', '-q', '-m', 'before the image')
+    const before = git(root, 'rev-parse', 'HEAD')
+    mkdirSync(path.join(root, 'app', 'busybox'), { recursive: true })
+    cpSync(path.join(ASSETS, 'busybox', 'amd64'), path.join(root, 'app', 'busybox', 'amd64'), { recursive: true })
+    writeFileSync(path.join(root, 'app', 'seed'), randomBytes(16).toString('hex'))
+    writeFileSync(path.join(root, 'app', 'Dockerfile'), DOCKERFILE)
+    git(root, 'add', '.')
+    git(root, 'commit', '-q', '-m', 'the image')
+    const { run, host } = await runInProcess(root, { 'baseline-ref': 'main~1' })
+    const outcome = await run
+    expect(outcome.report.baseline).toBeUndefined()
+    expect(outcome.report.notices).toEqual([`No baseline to compare with (baseline: build): the merge base ${before.slice(0, 12)} has no app/Dockerfile (the image is new)`])
+    expect(host.warnings).toEqual([])
+    expect(host.groups.filter(group => group.startsWith('Build the baseline'))).toEqual([])
+  })
+
+  it('on a push with no baseline-ref, says there is nothing to build, and leaves max-size-increase unjudged', async () => {
+    const { root, second } = repository()
+    const eventFile = path.join(tempDir('image-budget-basebuild-event-'), 'event.json')
+    writeFileSync(eventFile, JSON.stringify({ repository: { default_branch: 'main' } }))
+    const push = { GITHUB_REPOSITORY: 'acme/shop', GITHUB_EVENT_NAME: 'push', GITHUB_EVENT_PATH: eventFile, GITHUB_REF: 'refs/heads/feature', GITHUB_SHA: second }
+    const { run, host } = await runInProcess(root, { 'max-size-increase': '5%' }, push)
+    const outcome = await run
+    expect(outcome.report.baseline).toBeUndefined()
+    expect(outcome.report.notices).toEqual([
+      'The budget max-size-increase cannot apply: there is no baseline to compare with (baseline: build: this push run is not for a pull request, and no baseline-ref names the commit to build)'
+    ])
+    expect(host.groups.filter(group => group.startsWith('Build the baseline'))).toEqual([])
+  })
 
   it('fetches the merge base into a shallow clone, deeper, before building it', async () => {
     const { root, first, second } = repository()

@@ -53,6 +53,7 @@ Options are the action's inputs, e.g.:
   --max-size 150MB --max-compressed-size 60MiB --max-layers 20 --max-layer-size 50MB
   --budget-file .github/image-budget.yml --image registry.example/app:1.2 --report report.json
   --scan false --severity HIGH,CRITICAL --max-vulnerabilities critical=0,high=5 --sarif out.sarif
+  --baseline build --baseline-ref origin/main --max-size-increase 5%
   --reports 'artifacts/**/*.json' --expect api,web
 List options (--platforms, --build-args, --tags, ...) may be repeated. Flags: --push --load --no-cache --pull
 --ignore-unfixed.

@@ -186,6 +186,13 @@ export const isRemoteContext = (context: string): boolean => /^[a-z]+:\/\/|^git@
 /** A `build-contexts` value that names a folder (`src=../lib`), not an image, a URL or a layout. */
 const isFolderContext = (value: string): boolean => !/^[a-z][a-z0-9+.-]*:/i.test(value) && !value.startsWith('git@')
 
+/** A remote context has no merge base in the checkout to build. */
+export function refuseRemoteBase(inputs: Inputs): void {
+  if (isRemoteContext(inputs.context)) {
+    throw new InputError(`Input "${Input.Baseline}": build needs a context in the checkout, and "${inputs.context}" (${Input.Context}) is remote: compare with a report or an image instead`)
+  }
+}
+
 /** A path of the checkout as the base's build reads it: in the worktree, or where it is when the repository does not hold it. */
 export type TreePath = (file: string) => { path: string; inRepository: boolean }
 
@@ -196,9 +203,7 @@ export type TreePath = (file: string) => { path: string; inRepository: boolean }
  * is read as the head's build reads it (type=gha included), and never written.
  */
 export function baseBuildInputs(inputs: Inputs, cache: CacheSpecs, inTree: TreePath): { inputs: Inputs; cache: CacheSpecs } {
-  if (isRemoteContext(inputs.context)) {
-    throw new InputError(`Input "${Input.Baseline}": build needs a context in the checkout, and "${inputs.context}" (${Input.Context}) is remote: compare with a report or an image instead`)
-  }
+  refuseRemoteBase(inputs)
   const context = inTree(inputs.context)
   if (!context.inRepository) {
     throw new InputError(`Input "${Input.Baseline}": build needs a context in the repository, and "${inputs.context}" (${Input.Context}) is outside it`)

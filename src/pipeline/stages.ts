@@ -10,7 +10,7 @@ import { baselineFromReport, type Baseline } from '../baseline/baseline.js'
 import { addWorktree, findMergeBase, repositoryRoot, treePath } from '../baseline/git.js'
 import { isPullRequest } from '../github/context.js'
 import { evaluateBudgets, verdictOf, type BudgetResult, type Verdict } from '../budget/evaluate.js'
-import { baseBuildInputs, cacheSpecs, isRemoteContext } from '../build/args.js'
+import { baseBuildInputs, cacheSpecs, isRemoteContext, refuseRemoteBase } from '../build/args.js'
 import { runBuild, type BuildResult } from '../build/build.js'
 import { InputError } from '../config/errors.js'
 import type { Inputs } from '../config/inputs.js'
@@ -182,7 +182,11 @@ function checkBaseBuild(spec: ImageSpec, context: StageContext): void {
   if (spec.origin.kind !== 'build') {
     throw new InputError(`Input "${Input.Baseline}": build builds the merge base of what is built, and "${Input.Image}" measures an existing image: compare with a report or an image instead`)
   }
-  if (isRemoteContext(inputs.context)) baseBuildInputs(inputs, { from: [], to: [] }, file => ({ path: file, inRepository: false }))
+  refuseRemoteBase(inputs)
+  // Handed to git as an argument: never an option (`--upload-pack=…`), never more than a revision.
+  if (inputs['baseline-ref'] !== '' && !/^[\w./~^@{}+][\w./~^@{}+-]*$/.test(inputs['baseline-ref'])) {
+    throw new InputError(`Input "${Input.BaselineRef}": "${inputs['baseline-ref']}" is not a branch, tag or commit`)
+  }
   if (!context.github && inputs['baseline-ref'] === '') {
     throw new InputError(`Input "${Input.Baseline}": build outside a pull request needs "${Input.BaselineRef}", the branch or commit to compare with (e.g. --${Input.BaselineRef} origin/main)`)
   }
