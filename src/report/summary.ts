@@ -74,7 +74,7 @@ export function summaryTables(report: Report, marks: Record<Status, string>): Su
               .replace(/^(\S+) (.+)$/, '$1 ($2)'),
             result.platform,
             formatLimit(result.unit, result.limit),
-            formatLimit(result.unit, result.actual),
+            result.unresolved !== undefined ? 'no reference' : formatLimit(result.unit, result.actual),
             marks[result.status]
           ])
         }
