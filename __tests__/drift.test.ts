@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { readFileSync } from 'node:fs'
+import { Ajv } from 'ajv'
+import { parse } from 'yaml'
 import { evaluateBudgets, verdictOf } from '../src/budget/evaluate.js'
 import { loadConfig, type ConfigFiles } from '../src/config/config.js'
 import { parseBudgetFile } from '../src/config/budget-file.js'
@@ -80,6 +83,20 @@ describe('the reference of max-drift', () => {
     expect(() => parseBudgetFile('b.yml', 'defaults:\n  max-drift: { limit: 10%, from: [1] }\n')).toThrow('b.yml:2: defaults.max-drift.from: must be a day, a commit or a size, got [1]')
     expect(() => parseBudgetFile('b.yml', 'defaults:\n  max-drift: { limit: 10%, from: tuesday }\n')).toThrow('b.yml:2: defaults.max-drift.from: "tuesday" is neither a commit')
     expect(() => parseBudgetFile('b.yml', 'defaults:\n  max-size: { limit: 10MB, from: 140MB }\n')).toThrow('b.yml:2: defaults.max-size.from: unknown key (expected limit and level)')
+    // The schema editors check the file with says the same.
+    const validate = new Ajv({ allErrors: true }).compile(JSON.parse(readFileSync(new URL('../schema/image-budget.schema.json', import.meta.url), 'utf8')))
+    for (const [text, valid] of [
+      ['images:\n  api:\n    max-drift: { limit: 10%, from: 2026-03-01, level: warning }\n', true],
+      ['defaults:\n  max-drift: { limit: 20MB, from: 140MB }\n', true],
+      ['defaults:\n  max-drift: { limit: 20MB, from: abcdef1 }\n', true],
+      ['defaults:\n  max-drift: 10%\n', false],
+      ['defaults:\n  max-drift: { limit: 10% }\n', false],
+      ['defaults:\n  max-drift: { limit: 10%, from: tuesday }\n', false]
+    ] as const) {
+      expect([text, validate(parse(text))]).toEqual([text, valid])
+      if (valid) parseBudgetFile('b.yml', text)
+      else expect(() => parseBudgetFile('b.yml', text)).toThrow()
+    }
     await expect(loadConfig(inputsOf({}), files('defaults:\n  max-drift: { limit: 10%, from: abcdef12 }\n'))).rejects.toThrow('.github/image-budget.yml:2: the reference of max-drift, "abcdef12", is a commit that only the history knows')
   })
 })
