@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, expect, it } from '@jest/globals'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import * as path from 'node:path'
+import { getInputs } from '../src/config/inputs.js'
+import { octokitApi } from '../src/github/api.js'
+import type { GitHubContext } from '../src/github/context.js'
+import { parseHistory } from '../src/history/history.js'
+import { execute } from '../src/main.js'
+import type { Report } from '../src/report/report.js'
+import { describeWithEngine, makeContext, MULTI_STAGE_DOCKERFILE } from './helpers/engine.js'
+import { GitHubServer, pullRequestContext } from './helpers/github-server.js'
+import { depsFor, RecordingHost } from './helpers/host.js'
+
+const commit = (n: number): string => String(n).repeat(40).slice(0, 40)
+
+describeWithEngine('the history kept on pushes and read by a pull request, on the real engine and the local GitHub server', () => {
+  const github = new GitHubServer()
+  const folders: string[] = []
+  beforeAll(async () => {
+    await github.start()
+  })
+  afterAll(async () => {
+    await github.stop()
+    for (const folder of folders) rmSync(folder, { recursive: true, force: true })
+  })
+
+  const push = (sha: string): GitHubContext => ({ ...pullRequestContext(1, sha, 'https://github.com/acme/shop/actions/runs/1'), eventName: 'push', branch: 'main', pullRequest: undefined })
+
+  async function run(context: string, values: Record<string, string>, gh: GitHubContext) {
+    const host = new RecordingHost()
+    const deps = depsFor(context, { github: { context: gh, api: octokitApi('test-token', 'acme', 'shop', github.url, { retries: 0 }) } })
+    folders.push(deps.tempRoot)
+    const outcome = await execute(getInputs(name => ({ scan: 'false', name: 'shop', platforms: 'linux/amd64', history: 'branch', ...values } as Record<string, string>)[name] ?? ''), host, deps)
+    return { outcome, host, report: JSON.parse(readFileSync(outcome.reportPath, 'utf8')) as Report }
+  }
+
+  /** Each change adds 80 kB to the final image: about 3.5% of it. */
+  const grow = (context: string, step: number): void => {
+    writeFileSync(path.join(context, 'Dockerfile'), MULTI_STAGE_DOCKERFILE.replace('RUN echo ok > /ok', `RUN echo ok > /ok && head -c ${80_000 * step} /dev/zero > /grown`))
+  }
+
+  it('keeps a point per push, charts a pull request as the last point, and fails the creep max-size-increase lets through', async () => {
+    const context = makeContext()
+    folders.push(context)
+    const sizes: number[] = []
+    let lastReport = ''
+    for (let n = 1; n <= 3; n++) {
+      if (n > 1) grow(context, n - 1)
+      const { outcome, host, report } = await run(context, {}, push(commit(n)))
+      expect(outcome.failed).toBe(false)
+      expect(host.lines).toContain(`History of shop kept on branch image-budget-history: ${n} points`)
+      sizes.push(report.platforms[0].size)
+      lastReport = outcome.reportPath
+    }
+    expect(sizes[1] - sizes[0]).toBe(80_000)
+    expect(sizes[2] - sizes[1]).toBe(80_000)
+    const branch = github.branches.get('image-budget-history')!
+    expect(branch.log).toEqual([1, 2, 3].map(n => `image-budget: history of shop at ${commit(n).slice(0, 12)}`))
+    const stored = parseHistory(branch.files.get('shop.json')!, 'shop.json')
+    expect(stored.points.map(point => [point.commit, point.platforms[0].platform, point.platforms[0].size])).toEqual([1, 2, 3].map(n => [commit(n), 'linux/amd64', sizes[n - 1]]))
+    expect(stored.points[0].platforms[0].layers).toBeGreaterThan(2)
+
+    // The pull request adds 80 kB more: 3.4% against main, within max-size-increase; 10.5% since the first point.
+    grow(context, 3)
+    github.requests.length = 0
+    const { outcome, host, report } = await run(
+      context,
+      { baseline: lastReport, 'max-size-increase': '5%', 'max-drift': '8%', 'drift-from': commit(1).slice(0, 7), 'github-token': 'test-token' },
+      pullRequestContext(12, commit(9), 'https://github.com/acme/shop/actions/runs/9')
+    )
+    expect(outcome.failed).toBe(true)
+    const size = report.platforms[0].size
+    expect(size - sizes[2]).toBe(80_000)
+    expect(report.budgets.map(result => [result.rule, result.status])).toEqual([
+      ['max-size-increase', 'pass'],
+      ['max-drift', 'fail']
+    ])
+    expect(report.platforms[0].drift).toEqual({ from: commit(1).slice(0, 7), commit: commit(1), date: stored.points[0].date, referenceSize: sizes[0], size: size - sizes[0], sizeRatio: (size - sizes[0]) / sizes[0] })
+    expect(report.history?.points).toEqual(stored.points)
+
+    const x = `  x-axis ["1111111", "2222222", "3333333", "PR #12"]`
+    const line = `  line [${[...sizes, size].map(value => (value / 1e6).toFixed(2)).join(', ')}]`
+    for (const markdown of [host.presented!.markdown, github.comments[0].body]) {
+      expect(markdown).toContain('xychart-beta')
+      expect(markdown).toContain(x)
+      expect(markdown).toContain(line)
+      expect(markdown).toContain(`- Drift of linux/amd64: +${((size - sizes[0]) / 1000).toFixed(0)} kB since 1111111 (111111111111,`)
+    }
+    expect(host.presented!.text).toMatch(/History of linux\/amd64: ▁\S\S█ [\d.]+ MB → [\d.]+ MB \(\+\d+\.\d%\) over 4 points/)
+    // The pull request read the history and wrote nothing to it.
+    expect(github.calls().filter(call => call.includes('/contents/') || call.includes('/git/'))).toEqual(['GET /contents/shop.json?ref=image-budget-history'])
+    expect(branch.log).toHaveLength(3)
+  })
+})
