@@ -7,7 +7,9 @@ import type { GitHubContext } from '../src/github/context.js'
 import { parseHistory } from '../src/history/history.js'
 import { execute } from '../src/main.js'
 import type { Report } from '../src/report/report.js'
-import { describeWithEngine, makeContext, MULTI_STAGE_DOCKERFILE } from './helpers/engine.js'
+import { Writable } from 'node:stream'
+import { runCli } from '../src/command-line.js'
+import { docker, describeWithEngine, makeContext, MULTI_STAGE_DOCKERFILE, uniqueTag } from './helpers/engine.js'
 import { GitHubServer, pullRequestContext } from './helpers/github-server.js'
 import { depsFor, RecordingHost } from './helpers/host.js'
 
@@ -90,5 +92,36 @@ describeWithEngine('the history kept on pushes and read by a pull request, on th
     // The pull request read the history and wrote nothing to it.
     expect(github.calls().filter(call => call.includes('/contents/') || call.includes('/git/'))).toEqual(['GET /contents/shop.json?ref=image-budget-history'])
     expect(branch.log).toHaveLength(3)
+  })
+
+  it('compares two built images file by file from the local engine, and an image with its report', async () => {
+    const context = makeContext()
+    folders.push(context)
+    const tags = [uniqueTag('compare-a'), uniqueTag('compare-b')]
+    const reports: string[] = []
+    for (const [index, tag] of tags.entries()) {
+      if (index === 1) writeFileSync(path.join(context, 'Dockerfile'), MULTI_STAGE_DOCKERFILE.replace('RUN echo ok > /ok', 'RUN echo ok > /ok && head -c 123456 /dev/zero > /added && rm /bin/vi'))
+      const { outcome } = await run(context, { history: 'none', load: 'true', tags: tag }, push(commit(index + 5)))
+      reports.push(outcome.reportPath)
+    }
+    let stdout = ''
+    let stderr = ''
+    const io = { stdout: new Writable({ write: (chunk, _e, done) => ((stdout += String(chunk)), done()) }), stderr: new Writable({ write: (chunk, _e, done) => ((stderr += String(chunk)), done()) }) }
+    const cacheDir = path.join(context, '.layers')
+    const status = await runCli(['compare', tags[0], tags[1]], io, { cwd: context, env: { ...process.env, IMAGE_BUDGET_CACHE_DIR: cacheDir } })
+    expect([status, stderr]).toEqual([0, ''])
+    expect(stdout.split('\n').slice(0, 2)).toEqual([`image ${tags[0]} (local engine)`, `→ image ${tags[1]} (local engine)`])
+    expect(stdout).toMatch(/Files of linux\/amd64: 1 came, 1 went\n/)
+    expect(stdout).toMatch(/\ncame +\+123 kB +123 kB +\/added\n/)
+    // /bin/vi is a link busybox installed: its removal is a file that went, of no bytes.
+    expect(stdout).toMatch(/\nwent +±0 +0 B +\/bin\/vi\n/)
+    // The changed RUN line is another instruction: its layer came, the old one went.
+    expect(stdout).toMatch(/\ncame +\+123 kB +123 kB +RUN \/bin\/busybox sh -c echo ok > \/ok && head -c 123456 \/dev\/zero > \/added && rm \/bin\/vi\nwent +-3 B +3 B +RUN \/bin\/busybox sh -c echo ok > \/ok\n/)
+    // The engine's image against the report of the same build: the same size, files only as far as the report lists them.
+    stdout = ''
+    expect(await runCli(['compare', reports[1], tags[1]], io, { cwd: context, env: { ...process.env, IMAGE_BUDGET_CACHE_DIR: cacheDir } })).toBe(0)
+    expect(stdout).toMatch(/ {2}size {8}([\d.]+ [kM]B) → \1, ±0/)
+    expect(stdout).toContain('A report keeps only the largest files of its image')
+    for (const tag of tags) docker(['image', 'rm', tag])
   })
 })
