@@ -19,6 +19,7 @@ import { emptyReport, type PlatformReport, type Report } from '../src/report/rep
 import { markdownSummary, textSummary } from '../src/report/summary.js'
 import { combinedMarkdown } from '../src/combine/render.js'
 import { combine } from '../src/combine/combine.js'
+import { parseReportFile } from '../src/combine/report-file.js'
 import { GitHubServer, pullRequestContext } from './helpers/github-server.js'
 import { RecordingHost } from './helpers/host.js'
 
@@ -206,6 +207,13 @@ describe('max-drift against the history on the local GitHub server', () => {
     expect(markdown).toContain(`- Drift of linux/amd64: +34.4 MB since ${sha(1).slice(0, 8)} (${sha(1).slice(0, 12)}, 100 MB)`)
     expect(textSummary(report)).toContain('History of linux/amd64: ▁▂▂▃▄▄▅▆▆▇█ 100 MB → 134 MB (+34.4%) over 11 points')
     expect(combinedMarkdown(combine([{ file: 'a.json', report }], [], []))).toContain(chart)
+    // Combine mode reads reports other jobs wrote: the history and the drift come through, checked.
+    const [decoded] = parseReportFile(JSON.stringify(report)).reports
+    expect(decoded.history).toEqual(report.history)
+    expect(decoded.platforms[0].drift).toEqual(report.platforms[0].drift)
+    expect(combinedMarkdown(combine([{ file: 'a.json', report: decoded }], [], []))).toContain(chart)
+    const long = { ...report, history: { branch: 'b', points: new Array(101).fill(report.history!.points[0]) } }
+    expect(() => parseReportFile(JSON.stringify(long))).toThrow('history.points is "101 entries", not at most 100')
     // On a push, the run is the last point, and its own commit is not charted twice.
     const push = reportAt(10, size)
     push.history = { branch: 'image-budget-history', points: report.history!.points }
