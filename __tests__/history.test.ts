@@ -148,6 +148,36 @@ describe('the history on a branch, through the contents API of the local GitHub 
     expect(host.lines).toContain('History of shop: 3 points from branch image-budget-history')
   })
 
+  it.each([
+    ['a folder listing', [{ type: 'file', name: 'a' }], 'is not a file'],
+    ['a file without a blob SHA', { type: 'file', encoding: 'base64', content: '', sha: 'HEAD' }, 'has no blob SHA'],
+    ['a file over 4 MiB', { type: 'file', encoding: 'none', content: '', sha: 'a'.repeat(40), size: 5_000_000 }, 'is 5000000 bytes, more than the 4194304 read'],
+    ['a file without content', { type: 'file', encoding: 'none', content: '', sha: 'a'.repeat(40) }, 'is larger than the 1 MB the contents API sends'],
+    ['content that is not base64', { type: 'file', encoding: 'base64', content: '<script>', sha: 'a'.repeat(40) }, 'does not come as base64 content'],
+    ['a history that says it is small and is not', { type: 'file', encoding: 'base64', size: 10, content: Buffer.alloc(5 * 1024 * 1024).toString('base64'), sha: 'a'.repeat(40) }, 'is more than the 4194304 bytes read']
+  ])('refuses %s from the contents API', async (_what, answer, message) => {
+    server.intercept = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' })
+      response.end(JSON.stringify(answer))
+      return true
+    }
+    await expect(readStoredHistory(api(), 'h', 'shop')).rejects.toThrow(`GitHub API: shop.json of h ${message}`)
+    // A push does not write over what it could not read.
+    const host = new RecordingHost()
+    expect(await keepHistory(inputs({ 'history-branch': 'h' }), reportAt(1, 1000), { host, github: { context: pushContext(sha(1)), api: api() } })).toBe(false)
+    expect(host.warnings.map(warning => warning.message)).toEqual([expect.stringContaining(`The history of shop could not be kept on branch h: GitHub API: shop.json of h ${message}`)])
+    expect(server.calls().filter(call => !call.startsWith('GET'))).toEqual([])
+  })
+
+  it('does not write over a history it cannot read, and says so', async () => {
+    await saveStoredHistory(api(), 'h', 'shop', pointOf(reportAt(1, 1000))!)
+    server.branches.get('h')!.files.set('shop.json', '{"schemaVersion":1,"name":"shop","points":[{"commit":"x"}]}')
+    const host = new RecordingHost()
+    expect(await keepHistory(inputs({ 'history-branch': 'h' }), reportAt(2, 1000), { host, github: { context: pushContext(sha(2)), api: api() } })).toBe(false)
+    expect(host.warnings[0].message).toBe('The history of shop could not be kept on branch h: shop.json of branch h: points[0].commit is "x", not a commit SHA')
+    expect(server.branches.get('h')!.files.get('shop.json')).toContain('"commit":"x"')
+  })
+
   it('refuses a history of another image that shares the file name', async () => {
     await saveStoredHistory(api(), 'h', 'shop/api', pointOf(reportAt(1, 1000))!)
     expect(historyFile('shop/api')).toBe(historyFile('shop-api'))
@@ -168,7 +198,7 @@ describe('a history read back from a branch anyone with push access writes', () 
     ['a date that is not one', valid([point({ date: 'yesterday' })]), 'h: points[0].date is "yesterday", not an ISO 8601 date'],
     ['a negative size', valid([point({ platforms: [{ platform: 'linux/amd64', size: -1, compressedSize: 1, layers: 1 }] })]), 'h: points[0].platforms[0].size is -1, not a whole, non-negative number'],
     ['a size past 2^53', valid([point({ platforms: [{ platform: 'linux/amd64', size: 2 ** 60, compressedSize: 1, layers: 1 }] })]), 'points[0].platforms[0].size is 1152921504606847000, not a whole'],
-    ['no platform', valid([point({ platforms: [] })]), 'h: points[0].platforms is "0 entries", not 1 to 64 platforms'],
+    ['no platform', valid([point({ platforms: [] })]), 'h: points[0].platforms is "0 entries", not 1 to 32 platforms'],
     ['vulnerabilities without a severity', valid([point({ platforms: [{ platform: 'linux/amd64', size: 1, compressedSize: 1, layers: 1, vulnerabilities: { critical: 1 } }] })]), 'points[0].platforms[0].vulnerabilities.high is missing'],
     ['ten thousand points', valid(new Array(10_000).fill(0)), 'h: points is "10000 entries", not at most 100'],
     ['more than 4 MiB', `${valid([])}${' '.repeat(4 * 1024 * 1024)}`, 'h is larger than 4194304 bytes']
@@ -188,5 +218,23 @@ describe('a history read back from a branch anyone with push access writes', () 
     const history = parseHistory(valid([{ ...point(), planted: '<script>' }]), 'h')
     expect(history.points[0]).toEqual(point())
     expect(appendPoint(emptyHistory('shop'), history.points[0] as HistoryPoint).points).toHaveLength(1)
+  })
+})
+
+describe('the history file', () => {
+  it('holds one point a line, and 100 points of 32 platforms with vulnerabilities stay under the 1 MB the contents API sends', () => {
+    const counts = { critical: 12, high: 345, medium: 6789, low: 1234, unknown: 56 }
+    const point = (n: number): HistoryPoint => ({
+      commit: sha(n),
+      date: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString(),
+      platforms: Array.from({ length: 32 }, (_, index) => ({ platform: `linux/arch${index}/v${index}`, size: 123_456_789_012, compressedSize: 12_345_678_901, layers: 123, vulnerabilities: counts }))
+    })
+    let history = emptyHistory('ghcr.io/acme/a-long-image-name')
+    for (let n = 0; n < 100; n++) history = appendPoint(history, point(n))
+    const text = serializeHistory(history)
+    expect(Buffer.byteLength(text)).toBeLessThan(1_000_000)
+    expect(text.split('\n')).toHaveLength(103)
+    expect(parseHistory(text, 'h')).toEqual(history)
+    expect(serializeHistory(emptyHistory('x'))).toBe('{"schemaVersion":1,"name":"x","points":[]}\n')
   })
 })

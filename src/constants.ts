@@ -126,3 +126,5 @@ export const MIN_BUILDKIT_FOR_GHA_CACHE = '0.20.0'
 export const DEFAULT_HISTORY_BRANCH = 'image-budget-history'
 /** Points of history kept per image: the oldest goes when a new one comes. */
 export const MAX_HISTORY_POINTS = 100
+/** Platforms a point of history may have: far above any image's, and 100 points of them fit in the 1 MB the contents API sends. */
+export const MAX_HISTORY_PLATFORMS = 32

@@ -4,7 +4,7 @@
 // handle, and so that unknown fields (of a newer version, or planted) go no further.
 import type { SmellRule } from '../analysis/smells.js'
 import type { BudgetResult } from '../budget/evaluate.js'
-import { COMBINED_REPORT_SCHEMA_VERSION, MAX_HISTORY_POINTS, REPORT_SCHEMA_VERSION } from '../constants.js'
+import { COMBINED_REPORT_SCHEMA_VERSION, MAX_HISTORY_PLATFORMS, MAX_HISTORY_POINTS, REPORT_SCHEMA_VERSION } from '../constants.js'
 import type { Report } from '../report/report.js'
 import { SEVERITIES } from '../scan/trivy-report.js'
 import { shownValue } from '../shown.js'
@@ -100,7 +100,7 @@ const changedPart = object({ name: text, bytes: signedBytes }, { line: lineNumbe
 const historyPoint = object({
   commit: commitSha,
   date: text,
-  platforms: capped(64, object({ platform: name, size: bytes, compressedSize: bytes, layers: bytes }, { vulnerabilities: severityCounts(bytes) }))
+  platforms: capped(MAX_HISTORY_PLATFORMS, object({ platform: name, size: bytes, compressedSize: bytes, layers: bytes }, { vulnerabilities: severityCounts(bytes) }))
 })
 
 const platform = object(

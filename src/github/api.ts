@@ -133,7 +133,8 @@ function fileOf(value: unknown, what: string, maxBytes: number): RepositoryFile 
   if (file === null || typeof file !== 'object' || Array.isArray(file) || file.type !== 'file') throw new GitHubApiError(`GitHub API: ${what} is not a file`, 0)
   if (!isSha(file.sha)) throw new GitHubApiError(`GitHub API: ${what} has no blob SHA`, 0)
   if (typeof file.size === 'number' && file.size > maxBytes) throw new GitHubApiError(`GitHub API: ${what} is ${file.size} bytes, more than the ${maxBytes} read`, 0)
-  // Files over 1 MB come without content (encoding "none"): none of image-budget's is that large.
+  // Files over 1 MB come without content (encoding "none"): image-budget writes none that large.
+  if (file.encoding === 'none') throw new GitHubApiError(`GitHub API: ${what} is larger than the 1 MB the contents API sends`, 0)
   if (file.encoding !== 'base64' || typeof file.content !== 'string' || !/^[A-Za-z0-9+/=\s]*$/.test(file.content)) {
     throw new GitHubApiError(`GitHub API: ${what} does not come as base64 content`, 0)
   }

@@ -2,7 +2,7 @@
 // size, layers and vulnerabilities, with the commit and the date), the last MAX_HISTORY_POINTS of
 // them. It is read back from a branch anyone with push access can write to: every field is
 // checked, counts and lengths are capped, and whatever does not fit is refused with where it is.
-import { MAX_HISTORY_POINTS } from '../constants.js'
+import { MAX_HISTORY_PLATFORMS, MAX_HISTORY_POINTS } from '../constants.js'
 import { slugOf } from '../names.js'
 import type { Report } from '../report/report.js'
 import { SEVERITIES, type SeverityCounts } from '../scan/trivy-report.js'
@@ -11,10 +11,8 @@ import { HISTORY_SCHEMA_VERSION, type History, type HistoryPlatform, type Histor
 
 export { HISTORY_SCHEMA_VERSION, type History, type HistoryPlatform, type HistoryPoint } from './types.js'
 
-/** The most bytes a history file may have: 100 points of 64 platforms fit with room to spare. */
+/** The most bytes a history file may have: 100 points of 32 platforms fit with room to spare. */
 export const MAX_HISTORY_BYTES = 4 * 1024 * 1024
-/** Platforms per point: far above any image's, far below what a table can show. */
-const MAX_PLATFORMS_PER_POINT = 64
 const MAX_NAME_LENGTH = 256
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/
@@ -52,8 +50,13 @@ export function appendPoint(history: History, point: HistoryPoint, cap = MAX_HIS
   return { ...history, points: points.slice(Math.max(0, points.length - cap)) }
 }
 
+/**
+ * One point a line: compact, so that 100 points of many platforms stay under the 1 MB the contents
+ * API sends in its answer, and each run's commit on the branch is a one-line diff.
+ */
 export function serializeHistory(history: History): string {
-  return `${JSON.stringify(history, null, 1)}\n`
+  const points = history.points.map(point => JSON.stringify(point)).join(',\n')
+  return `{"schemaVersion":${history.schemaVersion},"name":${JSON.stringify(history.name)},"points":[${points === '' ? '' : `\n${points}\n`}]}\n`
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -104,8 +107,8 @@ function checkPoint(value: unknown, at: string, what: string): HistoryPoint {
   if (typeof value.commit !== 'string' || !/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(value.commit)) refuse(what, `${at}.commit`, value.commit, 'a commit SHA')
   if (typeof value.date !== 'string' || value.date.length > 40 || Number.isNaN(Date.parse(value.date))) refuse(what, `${at}.date`, value.date, 'an ISO 8601 date')
   if (!Array.isArray(value.platforms)) return refuse(what, `${at}.platforms`, value.platforms, 'a list')
-  if (value.platforms.length === 0 || value.platforms.length > MAX_PLATFORMS_PER_POINT) {
-    refuse(what, `${at}.platforms`, `${value.platforms.length} entries`, `1 to ${MAX_PLATFORMS_PER_POINT} platforms`)
+  if (value.platforms.length === 0 || value.platforms.length > MAX_HISTORY_PLATFORMS) {
+    refuse(what, `${at}.platforms`, `${value.platforms.length} entries`, `1 to ${MAX_HISTORY_PLATFORMS} platforms`)
   }
   const platforms = value.platforms.map((item: unknown, index: number): HistoryPlatform => {
     const where = `${at}.platforms[${index}]`
