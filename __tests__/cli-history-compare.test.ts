@@ -6,13 +6,14 @@ import { runCli } from '../src/command-line.js'
 import { octokitApi } from '../src/github/api.js'
 import { parseHistory, pointOf, serializeHistory } from '../src/history/history.js'
 import { saveStoredHistory } from '../src/history/store.js'
-import { emptyReport, type PlatformReport, type Report } from '../src/report/report.js'
+import type { PlatformReport, Report } from '../src/report/report.js'
+import { commitOf, reportOfRun } from './helpers/reports.js'
 import { GitHubServer } from './helpers/github-server.js'
 import { packLayout, writeLayout } from './helpers/oci.js'
 import { gnuTar, makeTree, type TreeFile } from './helpers/tar.js'
 import { useTempDirs } from './helpers/temp.js'
 
-const sha = (n: number): string => n.toString(16).padEnd(40, '0')
+const sha = commitOf
 
 async function cli(argv: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
   let stdout = ''
@@ -22,17 +23,7 @@ async function cli(argv: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
   return { status, stdout, stderr }
 }
 
-function platform(size: number, extra: Partial<PlatformReport> & Record<string, unknown> = {}): PlatformReport {
-  return { platform: 'linux/amd64', digest: 'sha256:x', size, compressedSize: Math.round(size / 3), layerCount: 2, layers: [], wastedBytes: 0, efficiency: 1, topFiles: [], topDirectories: [], topWaste: [], ...extra }
-}
-
-function reportAt(n: number, size: number, name = 'shop', extra: Partial<PlatformReport> & Record<string, unknown> = {}): Report {
-  const report = emptyReport(name)
-  report.commit = sha(n)
-  report.createdAt = new Date(Date.UTC(2026, 2, n)).toISOString()
-  report.platforms.push(platform(size, extra))
-  return report
-}
+const reportAt = (n: number, size: number, name = 'shop', extra: Partial<PlatformReport> & Record<string, unknown> = {}): Report => reportOfRun(n, size, { name, extra: { layerCount: 2, ...extra } })
 
 describe('image-budget history', () => {
   const tempDir = useTempDirs()
@@ -70,7 +61,7 @@ describe('image-budget history', () => {
   })
 
   it('reads the history branch of a repository through the API, and prints it as JSON', async () => {
-    const api = octokitApi('test-token', 'acme', 'shop', server.url, { retries: 0 })
+    const api = octokitApi('test-token', 'acme', 'shop', server.url, { retries: 2, retryDelayMs: 1 })
     for (let n = 1; n <= 3; n++) await saveStoredHistory(api, 'image-budget-history', 'shop', pointOf(reportAt(n, n * 1000, 'shop', { vulnerabilities: { critical: 0, high: n, medium: 0, low: 0, unknown: 0 } }))!)
     const cwd = tempDir('cwd')
     const env = { GITHUB_TOKEN: 'test-token', GITHUB_API_URL: server.url }

@@ -30,7 +30,7 @@ describeWithEngine('the history kept on pushes and read by a pull request, on th
 
   async function run(context: string, values: Record<string, string>, gh: GitHubContext) {
     const host = new RecordingHost()
-    const deps = depsFor(context, { github: { context: gh, api: octokitApi('test-token', 'acme', 'shop', github.url, { retries: 0 }) } })
+    const deps = depsFor(context, { github: { context: gh, api: octokitApi('test-token', 'acme', 'shop', github.url, { retries: 2, retryDelayMs: 1 }) } })
     folders.push(deps.tempRoot)
     const outcome = await execute(getInputs(name => ({ scan: 'false', name: 'shop', platforms: 'linux/amd64', history: 'branch', ...values } as Record<string, string>)[name] ?? ''), host, deps)
     return { outcome, host, report: JSON.parse(readFileSync(outcome.reportPath, 'utf8')) as Report }

@@ -5,24 +5,15 @@ import type { GitHubContext } from '../src/github/context.js'
 import { appendPoint, emptyHistory, historyFile, parseHistory, pointOf, serializeHistory, type HistoryPoint } from '../src/history/history.js'
 import { keepHistory, recallHistory } from '../src/history/step.js'
 import { MAX_WRITE_ATTEMPTS, readStoredHistory, saveStoredHistory } from '../src/history/store.js'
-import { emptyReport, type PlatformReport, type Report } from '../src/report/report.js'
+import type { Report } from '../src/report/report.js'
+import { commitOf, platformOf, reportOfRun } from './helpers/reports.js'
 import { GitHubServer, pullRequestContext } from './helpers/github-server.js'
 import { RecordingHost } from './helpers/host.js'
 
-const FAST = { retries: 0, retryDelayMs: 1, responseTimeoutMs: 5000, totalTimeoutMs: 10_000 }
-const sha = (n: number): string => n.toString(16).padStart(40, '0')
-
-function platform(name: string, size: number): PlatformReport {
-  return { platform: name, digest: 'sha256:x', size, compressedSize: Math.round(size / 3), layerCount: 3, layers: [], wastedBytes: 0, efficiency: 1, topFiles: [], topDirectories: [], topWaste: [] }
-}
-
-function reportAt(n: number, size: number): Report {
-  const report = emptyReport('shop')
-  report.commit = sha(n)
-  report.createdAt = new Date(Date.UTC(2026, 0, 1) + n * 24 * 3600 * 1000).toISOString()
-  report.platforms.push(platform('linux/amd64', size), platform('linux/arm64', size - 1000))
-  return report
-}
+// A retry after a connection the server closed as idle; none of the answers tested here is retried.
+const FAST = { retries: 2, retryDelayMs: 1, responseTimeoutMs: 5000, totalTimeoutMs: 10_000 }
+const sha = commitOf
+const reportAt = (n: number, size: number): Report => reportOfRun(n, size, { platforms: [platformOf(size), platformOf(size - 1000, { platform: 'linux/arm64' })] })
 
 const pushContext = (commit: string, branch = 'main'): GitHubContext => ({
   ...pullRequestContext(1, commit, 'https://github.com/acme/shop/actions/runs/1'),
