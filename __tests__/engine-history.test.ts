@@ -12,6 +12,9 @@ import { runCli } from '../src/command-line.js'
 import { docker, describeWithEngine, makeContext, MULTI_STAGE_DOCKERFILE, uniqueTag } from './helpers/engine.js'
 import { GitHubServer, pullRequestContext } from './helpers/github-server.js'
 import { depsFor, RecordingHost } from './helpers/host.js'
+import { runActionStepAsync, runCliProcessAsync } from './helpers/action.js'
+import { mkdtempSync } from 'node:fs'
+import * as os from 'node:os'
 
 const commit = (n: number): string => String(n).repeat(40).slice(0, 40)
 
@@ -123,5 +126,50 @@ describeWithEngine('the history kept on pushes and read by a pull request, on th
     expect(stdout).toMatch(/ {2}size {8}([\d.]+ [kM]B) → \1, ±0/)
     expect(stdout).toContain('A report keeps only the largest files of its image')
     for (const tag of tags) docker(['image', 'rm', tag])
+  })
+
+  it('keeps and reads the history as the action runs on a runner: inputs, event files and the API from the environment', async () => {
+    const context = makeContext()
+    folders.push(context)
+    const runner = (event: object, extra: Record<string, string>): NodeJS.ProcessEnv => {
+      const eventFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'image-budget-event-')), 'event.json')
+      folders.push(path.dirname(eventFile))
+      writeFileSync(eventFile, JSON.stringify(event))
+      return { GITHUB_REPOSITORY: 'acme/web', GITHUB_EVENT_PATH: eventFile, GITHUB_SERVER_URL: 'https://github.com', GITHUB_RUN_ID: '7', ...extra }
+    }
+    const web = new GitHubServer('acme', 'web')
+    await web.start()
+    try {
+      const env = (event: object, extra: Record<string, string>) => ({ ...runner(event, extra), GITHUB_API_URL: web.url })
+      const inputs = { name: 'web', platforms: 'linux/amd64', history: 'branch', 'history-branch': 'sizes/history', 'github-token': 'test-token' }
+      const main = { repository: { default_branch: 'main' } }
+      const first = await runActionStepAsync(context, inputs, env(main, { GITHUB_EVENT_NAME: 'push', GITHUB_REF: 'refs/heads/main', GITHUB_SHA: commit(1) }))
+      expect(first.exitCode).toBe(0)
+      expect(first.stdout).toContain('History of web kept on branch sizes/history: 1 points')
+      grow(context, 1)
+      const second = await runActionStepAsync(context, inputs, env(main, { GITHUB_EVENT_NAME: 'push', GITHUB_REF: 'refs/heads/main', GITHUB_SHA: commit(2) }))
+      expect(second.stdout).toContain('History of web kept on branch sizes/history: 2 points')
+      const points = parseHistory(web.branches.get('sizes/history')!.files.get('web.json')!, 'web.json').points
+      expect(points.map(point => point.commit)).toEqual([commit(1), commit(2)])
+
+      grow(context, 2)
+      const prEvent = { ...main, pull_request: { number: 3, base: { ref: 'main', repo: { full_name: 'acme/web' } }, head: { ref: 'feature', sha: commit(8), repo: { full_name: 'acme/web' } } } }
+      const pr = await runActionStepAsync(context, { ...inputs, 'max-drift': '1%', 'drift-from': commit(1).slice(0, 8) }, env(prEvent, { GITHUB_EVENT_NAME: 'pull_request', GITHUB_REF: 'refs/pull/3/merge', GITHUB_SHA: commit(7) }))
+      expect(pr.exitCode).toBe(1)
+      expect(pr.stdout).toContain('History of web: 2 points from branch sizes/history')
+      expect(pr.summary).toContain(`  x-axis ["${commit(1).slice(0, 7)}", "${commit(2).slice(0, 7)}", "PR #3"]`)
+      expect(web.comments[0].body).toContain('xychart-beta')
+      expect(web.calls().filter(call => call.includes('/contents/') || call.includes('/git/')).filter(call => !call.startsWith('GET'))).toEqual([
+        'POST /git/trees',
+        'POST /git/commits',
+        'POST /git/refs',
+        'PUT /contents/web.json'
+      ])
+      // The CLI reads the same branch.
+      const printed = await runCliProcessAsync(context, ['history', '--repository', 'acme/web', '--branch', 'sizes/history', '--name', 'web'], { GITHUB_TOKEN: 'test-token', GITHUB_API_URL: web.url })
+      expect([printed.exitCode, printed.stdout.split('\n')[0]]).toEqual([0, 'History of web: 2 points'])
+    } finally {
+      await web.stop()
+    }
   })
 })

@@ -86,3 +86,14 @@ export function runCliProcess(cwd: string, args: string[], extraEnv: NodeJS.Proc
   })
   return { exitCode: result.status ?? -1, stdout: result.stdout, stderr: result.stderr }
 }
+
+/** The CLI's bundle with arguments as given, without blocking: for commands that talk to servers running in the test's own process. */
+export async function runCliProcessAsync(cwd: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}, entry = path.join(ROOT, 'dist/cli/index.js')) {
+  const child = spawn(process.execPath, [entry, ...args], { cwd, env: { ...cleanEnv(), IMAGE_BUDGET_CACHE_DIR: mkdtempSync(path.join(os.tmpdir(), 'image-budget-cli-cache-')), ...extraEnv } })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', chunk => (stdout += String(chunk)))
+  child.stderr.on('data', chunk => (stderr += String(chunk)))
+  const exitCode = await new Promise<number>(resolve => child.on('close', code => resolve(code ?? -1)))
+  return { exitCode, stdout, stderr }
+}
