@@ -7,6 +7,7 @@ import { loadConfig, type ConfigFiles } from '../src/config/config.js'
 import { parseBudgetFile } from '../src/config/budget-file.js'
 import { getInputs } from '../src/config/inputs.js'
 import { octokitApi } from '../src/github/api.js'
+import type { GitHubContext } from '../src/github/context.js'
 import { historyChart, sparkline } from '../src/history/chart.js'
 import { parseDriftFrom } from '../src/history/drift.js'
 import { pointOf } from '../src/history/history.js'
@@ -157,6 +158,25 @@ describe('max-drift against the history on the local GitHub server', () => {
     server.intercept = undefined
     expect(denied.budgets[0]).toMatchObject({ status: 'fail', unresolved: expect.stringContaining('the history could not be read (Resource not accessible by integration') })
     expect(denied.host.warnings[0].message).toContain('(the token needs "contents: read")')
+  })
+
+  it('takes the run that will be the next point as a point of the reference on a push, never on a pull request', async () => {
+    const day = '2026-03-05'
+    const push: GitHubContext = { ...pullRequestContext(1, sha(5), 'https://x'), eventName: 'push', branch: 'main', pullRequest: undefined }
+    const judge = async (from: string, context: GitHubContext) => {
+      const inputs = inputsOf({ history: 'branch', 'max-drift': '1%', 'drift-from': from })
+      const config = await loadConfig(inputs, files())
+      const report = reportAt(5, 1_000_000)
+      await recallHistory(inputs, 'shop', config.budgets, report, { host: new RecordingHost(), github: { context, api: api() } })
+      return { drift: report.platforms[0].drift, statuses: evaluateBudgets(config.budgets, report.platforms).map(result => result.status) }
+    }
+    // The branch has no history yet: the first push of the pinned day, or of the pinned commit, is the reference.
+    expect(await judge(day, push)).toEqual({ drift: expect.objectContaining({ commit: sha(5), size: 0, referenceSize: 1_000_000 }), statuses: ['pass'] })
+    expect(await judge(sha(5).slice(0, 8), push)).toEqual({ drift: expect.objectContaining({ commit: sha(5), size: 0 }), statuses: ['pass'] })
+    expect((await judge('2026-03-04', push)).statuses).toEqual(['fail'])
+    // A pull request's image is not the default branch's: its own run names nothing.
+    expect((await judge(day, pullRequestContext(7, sha(5), 'https://x'))).statuses).toEqual(['fail'])
+    expect(server.requests.filter(request => request.method !== 'GET')).toEqual([])
   })
 
   it('warns instead at level warning', async () => {

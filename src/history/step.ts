@@ -9,7 +9,7 @@ import { isPullRequest, type GitHubContext } from '../github/context.js'
 import type { Host } from '../host.js'
 import type { Report } from '../report/report.js'
 import { platformDrifts } from './drift.js'
-import { pointOf } from './history.js'
+import { appendPoint, pointOf } from './history.js'
 import { readStoredHistory, saveStoredHistory } from './store.js'
 import type { History } from './types.js'
 
@@ -41,7 +41,10 @@ export async function recallHistory(inputs: Inputs, name: string, budgets: { [Ru
   }
   const drift = budgets[Rule.MaxDrift]
   if (drift?.from && report.platforms.length > 0) {
-    const drifts = platformDrifts(report.platforms, drift.from, history, problem)
+    // A run that will be the history's next point is one of the points a reference may name (the
+    // first run of the pinned day, the pinned commit's own run); a pull request's run never is.
+    const own = history && writesHistory(inputs, deps.github?.context) ? pointOf(report) : undefined
+    const drifts = platformDrifts(report.platforms, drift.from, own ? appendPoint(history!, own) : history, problem)
     report.platforms.forEach((platform, index) => (platform.drift = drifts[index]))
   }
 }
