@@ -11,6 +11,9 @@ import { execute, handleSignals, nodeDeps, type Deps } from './main.js'
 import { slugOf } from './names.js'
 import { createScrubber, secretValues, type Scrub } from './secrets.js'
 import { combineReports, isCombineMode, type CombineDeps } from './combine/run.js'
+import { compareInputs, COMPARE_USAGE, renderComparison } from './compare/command.js'
+import { HISTORY_USAGE, loadHistoryFor, renderHistory } from './history/command.js'
+import { serializeHistory } from './history/history.js'
 
 export const ExitCode = { Ok: 0, BudgetFailed: 1, Error: 2 } as const
 
@@ -57,7 +60,11 @@ Options are the action's inputs, e.g.:
   --reports 'artifacts/**/*.json' --expect api,web
 List options (--platforms, --build-args, --tags, ...) may be repeated. Flags: --push --load --no-cache --pull
 --ignore-unfixed.
-Exit status: 0 within budget, 1 over budget, 2 bad input or a failed build.`
+Exit status: 0 within budget, 1 over budget, 2 bad input or a failed build.
+
+Other commands (a context folder named like one is given as ./history):
+  image-budget history --name NAME | --from FILE|FOLDER   an image's history as a table
+  image-budget compare A B                                 what came, went and grew from A to B`
 
 export interface CliIo {
   stdout: NodeJS.WritableStream
@@ -135,10 +142,30 @@ async function combineFromCli(inputs: Inputs, host: Host, deps: CombineDeps): Pr
   return outcome.failed ? ExitCode.BudgetFailed : ExitCode.Ok
 }
 
+/** `history` and `compare`: they print, judge nothing, and exit 0 unless the input is wrong. */
+async function runCommand(command: 'history' | 'compare', argv: string[], io: CliIo, deps: Partial<Deps>): Promise<number> {
+  if (argv.includes('--help')) {
+    io.stdout.write(`${command === 'history' ? HISTORY_USAGE : COMPARE_USAGE}\n`)
+    return ExitCode.Ok
+  }
+  const base = nodeDeps()
+  const env = deps.env ?? base.env
+  const cwd = deps.cwd ?? base.cwd
+  if (command === 'history') {
+    const { history, json } = await loadHistoryFor(argv, { cwd, env, fetch: deps.fetch ?? base.fetch })
+    io.stdout.write(json ? serializeHistory(history) : renderHistory(history))
+    return ExitCode.Ok
+  }
+  const { comparison, top } = await compareInputs(argv, { cwd, env, exec: deps.exec ?? createExec(), fetch: deps.fetch ?? base.fetch, layerCacheDir: deps.layerCacheDir ?? localLayerCacheDir(env) })
+  io.stdout.write(renderComparison(comparison, top))
+  return ExitCode.Ok
+}
+
 /** The CLI over the same core as the action; returns the exit status. */
 export async function runCli(argv: string[], io: CliIo, deps: Partial<Deps> = {}): Promise<number> {
   const host = terminalHost(io)
   try {
+    if (argv[0] === 'history' || argv[0] === 'compare') return await runCommand(argv[0], argv.slice(1), io, deps)
     const { values, help } = parseCliArgs(argv)
     if (help) {
       io.stdout.write(`${USAGE}\n`)

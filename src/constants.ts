@@ -64,6 +64,10 @@ export const Input = {
   Baseline: 'baseline',
   BaselineRef: 'baseline-ref',
   MaxSizeIncrease: 'max-size-increase',
+  MaxDrift: 'max-drift',
+  DriftFrom: 'drift-from',
+  History: 'history',
+  HistoryBranch: 'history-branch',
   Comment: 'comment',
   GithubToken: 'github-token',
   Status: 'status',
@@ -95,7 +99,8 @@ export const Rule = {
   MaxLayerSize: 'max-layer-size',
   MaxWasted: 'max-wasted',
   MinEfficiency: 'min-efficiency',
-  MaxSizeIncrease: 'max-size-increase'
+  MaxSizeIncrease: 'max-size-increase',
+  MaxDrift: 'max-drift'
 } as const
 export type RuleName = (typeof Rule)[keyof typeof Rule]
 export const RULE_NAMES: readonly RuleName[] = Object.values(Rule)
@@ -118,3 +123,9 @@ export const EXPECT_BUDGET_FILE = 'budget-file'
 export const MIN_BUILDX_FOR_GHA_CACHE = '0.21.0'
 /** The first BuildKit release that speaks the GitHub Actions cache service v2. */
 export const MIN_BUILDKIT_FOR_GHA_CACHE = '0.20.0'
+/** The branch `history: branch` keeps each image's history on, unless `history-branch` names another. */
+export const DEFAULT_HISTORY_BRANCH = 'image-budget-history'
+/** Points of history kept per image: the oldest goes when a new one comes. */
+export const MAX_HISTORY_POINTS = 100
+/** Platforms a point of history may have: far above any image's, and 100 points of them fit in the 1 MB the contents API sends. */
+export const MAX_HISTORY_PLATFORMS = 32

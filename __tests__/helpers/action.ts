@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -58,6 +58,16 @@ function prepareStep(inputs: Record<string, string>, extraEnv: NodeJS.ProcessEnv
   return { env, finish }
 }
 
+/** What a child process printed, and how it ended. */
+async function collect(child: ChildProcessWithoutNullStreams): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', chunk => (stdout += String(chunk)))
+  child.stderr.on('data', chunk => (stderr += String(chunk)))
+  const exitCode = await new Promise<number>(resolve => child.on('close', code => resolve(code ?? -1)))
+  return { exitCode, stdout, stderr }
+}
+
 /** Runs dist/index.js as the runner does: inputs as INPUT_* variables, files for outputs and summary. */
 export function runActionStep(cwd: string, inputs: Record<string, string>, extraEnv: NodeJS.ProcessEnv = {}, node = process.execPath): StepResult {
   const { env, finish } = prepareStep(inputs, extraEnv)
@@ -68,12 +78,7 @@ export function runActionStep(cwd: string, inputs: Record<string, string>, extra
 /** The same, without blocking: for steps that talk to servers running in the test's own process. `entry`: a build other than dist/. */
 export async function runActionStepAsync(cwd: string, inputs: Record<string, string>, extraEnv: NodeJS.ProcessEnv = {}, entry = path.join(ROOT, 'dist/index.js')): Promise<StepResult> {
   const { env, finish } = prepareStep(inputs, extraEnv)
-  const child = spawn(process.execPath, [entry], { cwd, env })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', chunk => (stdout += String(chunk)))
-  child.stderr.on('data', chunk => (stderr += String(chunk)))
-  const exitCode = await new Promise<number>(resolve => child.on('close', code => resolve(code ?? -1)))
+  const { exitCode, stdout, stderr } = await collect(spawn(process.execPath, [entry], { cwd, env }))
   return finish(exitCode, stdout, stderr)
 }
 
@@ -85,4 +90,9 @@ export function runCliProcess(cwd: string, args: string[], extraEnv: NodeJS.Proc
     encoding: 'utf8'
   })
   return { exitCode: result.status ?? -1, stdout: result.stdout, stderr: result.stderr }
+}
+
+/** The CLI's bundle with arguments as given, without blocking: for commands that talk to servers running in the test's own process. */
+export async function runCliProcessAsync(cwd: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}, entry = path.join(ROOT, 'dist/cli/index.js')) {
+  return collect(spawn(process.execPath, [entry, ...args], { cwd, env: { ...cleanEnv(), IMAGE_BUDGET_CACHE_DIR: mkdtempSync(path.join(os.tmpdir(), 'image-budget-cli-cache-')), ...extraEnv } }))
 }

@@ -24,6 +24,8 @@ export interface BudgetResult {
   status: Status
   /** For per-layer rules: the layer that decided the result. */
   layer?: string
+  /** Why the rule could not be measured though it had to be (max-drift without its reference): it fails, or warns at level warning. `actual` is then 0. */
+  unresolved?: string
 }
 
 /** Every budget against every platform: each platform must fit on its own. */
@@ -33,7 +35,11 @@ export function evaluateBudgets(budgets: Budgets, platforms: MeasuredPlatform[])
     const budget = budgets[rule]
     if (budget === undefined) continue
     for (const platform of platforms) {
-      const { actual, layer } = measure(platform, budget.unit)
+      const { actual, layer, unresolved } = measure(platform, budget.unit)
+      if (unresolved !== undefined) {
+        results.push({ rule, platform: platform.platform, limit: budget.limit, actual: 0, unit: budget.unit, level: budget.level, status: budget.level === 'error' ? 'fail' : 'warn', unresolved })
+        continue
+      }
       // A budget on the change against a baseline says nothing where there is no baseline.
       if (Number.isNaN(actual)) continue
       const within = direction === 'min' ? actual >= budget.limit : actual <= budget.limit

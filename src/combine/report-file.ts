@@ -4,7 +4,7 @@
 // handle, and so that unknown fields (of a newer version, or planted) go no further.
 import type { SmellRule } from '../analysis/smells.js'
 import type { BudgetResult } from '../budget/evaluate.js'
-import { COMBINED_REPORT_SCHEMA_VERSION, REPORT_SCHEMA_VERSION } from '../constants.js'
+import { COMBINED_REPORT_SCHEMA_VERSION, MAX_HISTORY_PLATFORMS, MAX_HISTORY_POINTS, REPORT_SCHEMA_VERSION } from '../constants.js'
 import type { Report } from '../report/report.js'
 import { SEVERITIES } from '../scan/trivy-report.js'
 import { shownValue } from '../shown.js'
@@ -65,6 +65,12 @@ const list =
   (value, at) =>
     Array.isArray(value) ? value.map((item, index) => decode(item, `${at}[${index}]`)) : refuse(at, value, 'a list')
 
+/** A list of at most `most` items: a report's history is never longer than the history kept. */
+const capped =
+  <T>(most: number, decode: Decoder<T>): Decoder<T[]> =>
+  (value, at) =>
+    Array.isArray(value) && value.length > most ? refuse(at, `${value.length} entries`, `at most ${most}`) : list(decode)(value, at)
+
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
 const field = (record: Record<string, unknown>, key: string): unknown => (Object.hasOwn(record, key) ? record[key] : undefined)
 const join = (at: string, key: string): string => (at === '' ? key : `${at}.${key}`)
@@ -90,6 +96,12 @@ const status = oneOf(['pass', 'warn', 'fail'] as const)
 
 const source = object({ layer: text }, { instruction: text, line: lineNumber, stage: text })
 const changedPart = object({ name: text, bytes: signedBytes }, { line: lineNumber })
+
+const historyPoint = object({
+  commit: commitSha,
+  date: text,
+  platforms: capped(MAX_HISTORY_PLATFORMS, object({ platform: name, size: bytes, compressedSize: bytes, layers: bytes }, { vulnerabilities: severityCounts(bytes) }))
+})
 
 const platform = object(
   {
@@ -122,7 +134,8 @@ const platform = object(
       vulnerabilities: nullable(severityCounts(signedBytes)),
       stages: list(changedPart),
       instructions: list(changedPart)
-    })
+    }),
+    drift: object({ from: text }, { referenceSize: bytes, commit: commitSha, date: text, size: signedBytes, sizeRatio: nullable(finite), unresolved: text })
   }
 )
 
@@ -135,7 +148,7 @@ const imageReport = object(
     budgets: list(
       object(
         { rule: ruleName<BudgetResult['rule']>(), platform: name, limit: finite, actual: finite, unit: oneOf(['bytes', 'count', 'ratio'] as const), level, status },
-        { severity, fixableOnly: flag, layer: text }
+        { severity, fixableOnly: flag, layer: text, unresolved: text }
       )
     ),
     smells: list(object({ rule: ruleName<SmellRule>(), level, message: text }, { file: text, line: lineNumber, platforms: list(text) }))
@@ -148,6 +161,7 @@ const imageReport = object(
     commit: text,
     baseline: object({ source: oneOf(['cache', 'file', 'image'] as const), reference: text, unavailable: list(text) }, { createdAt: text }),
     pullRequest: object({ number: lineNumber, head: commitSha }),
+    history: object({ branch: text, points: capped(MAX_HISTORY_POINTS, historyPoint) }, { error: text }),
     call: object({ method: text, checks: list(object({ rule: text, description: text, detail: text, url: text }, { line: lineNumber })) }),
     error: text
   }

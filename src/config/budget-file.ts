@@ -1,6 +1,7 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Alias, type Node, type YAMLMap } from 'yaml'
 import { SMELL_RULE_NAMES, type SmellLevel, type SmellRule } from '../analysis/smells.js'
-import { Input, RULE_NAMES, VULNERABILITY_RULE, type RuleName } from '../constants.js'
+import { Input, Rule, RULE_NAMES, VULNERABILITY_RULE, type RuleName } from '../constants.js'
+import { parseDriftFrom, type DriftFrom } from '../history/drift.js'
 import { parseLimit } from './rules.js'
 import { FILE_LIMITS, formatLimit } from '../files/safe-read.js'
 import { SEVERITIES, type Severity, type SeverityCounts } from '../scan/trivy-report.js'
@@ -22,6 +23,8 @@ export interface BudgetLimit {
   level: Level
   /** Where the limit was set, for messages: an input name or `file:line`. */
   source: string
+  /** For max-drift: the reference the growth is measured from. */
+  from?: DriftFrom
 }
 /** Most vulnerabilities per severity, of all found or of those with a fix only. */
 export interface VulnerabilityBudget {
@@ -61,6 +64,8 @@ export interface BudgetFile {
 const TOP_LEVEL_KEYS = ['version', 'defaults', 'images', 'smells', 'ignore'] as const
 const SMELL_LEVELS: readonly SmellLevel[] = ['error', 'warning', 'off']
 const RULE_OBJECT_KEYS = ['limit', 'level'] as const
+/** max-drift takes its reference beside its limit: `{ limit: 10%, from: 2026-03-01 }`. */
+const DRIFT_OBJECT_KEYS = ['limit', 'level', 'from'] as const
 
 
 
@@ -246,11 +251,26 @@ export function parseBudgetFile(path: string, text: string): BudgetFile {
       const value = deref(entry.value)
       let limitNode: unknown = value
       let level: Level = 'error'
+      let from: DriftFrom | undefined
+      const objectKeys: readonly string[] = rule === Rule.MaxDrift ? DRIFT_OBJECT_KEYS : RULE_OBJECT_KEYS
+      if (rule === Rule.MaxDrift && !isMap(value)) fail(value, key, 'needs its reference: { limit: 10%, from: 2026-03-01 } (from: a day, a commit or a size like 140MB)')
       if (isMap(value)) {
         const inner = entriesOf(value, key)
         for (const { key: innerKey, keyNode } of inner) {
-          if (!(RULE_OBJECT_KEYS as readonly string[]).includes(innerKey)) {
-            fail(keyNode, `${key}.${innerKey}`, `unknown key (expected ${RULE_OBJECT_KEYS.join(' and ')})`)
+          if (!objectKeys.includes(innerKey)) {
+            fail(keyNode, `${key}.${innerKey}`, `unknown key (expected ${objectKeys.join(', ').replace(/, (\w+)$/, ' and $1')})`)
+          }
+        }
+        const fromEntry = inner.find(item => item.key === 'from')
+        if (rule === Rule.MaxDrift) {
+          const fromNode = deref(fromEntry?.value)
+          if (fromEntry === undefined) fail(value, key, 'has no from (the reference: a day like 2026-03-01, a commit, or a size like 140MB)')
+          if (!isScalar(fromNode) || (typeof fromNode.value !== 'string' && typeof fromNode.value !== 'number')) fail(fromNode, `${key}.from`, `must be a day, a commit or a size, got ${valueText(fromNode)}`)
+          try {
+            from = parseDriftFrom((fromNode as { value: string | number }).value)
+          } catch (error) {
+            if (error instanceof SizeError) fail(fromNode, `${key}.from`, error.message)
+            throw error
           }
         }
         limitNode = deref(inner.find(item => item.key === 'limit')?.value)
@@ -269,7 +289,7 @@ export function parseBudgetFile(path: string, text: string): BudgetFile {
         return fail(limitNode, key, `must be a size, a number or { limit, level }, got ${valueText(limitNode)}`)
       }
       try {
-        budgets[rule] = { ...parseLimit(rule, limitNode.value), level, source: where(limitNode) }
+        budgets[rule] = { ...parseLimit(rule, limitNode.value), level, source: where(limitNode), ...(from ? { from } : {}) }
       } catch (error) {
         if (error instanceof SizeError) fail(limitNode, key, error.message)
         throw error

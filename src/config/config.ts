@@ -1,5 +1,6 @@
 import * as path from 'node:path'
-import { DEFAULT_BUDGET_FILE, Input, VULNERABILITY_RULE, type InputName } from '../constants.js'
+import { DEFAULT_BUDGET_FILE, Input, Rule, VULNERABILITY_RULE, type InputName } from '../constants.js'
+import { needsHistory, parseDriftFrom } from '../history/drift.js'
 import { BUDGET_RULES } from './rules.js'
 import { budgetsFor, parseBudgetFile, parseLimit, parseVulnerabilityLimits, type BudgetFile, type Budgets } from './budget-file.js'
 import type { SmellSettings } from '../analysis/smells.js'
@@ -60,7 +61,27 @@ export function inlineBudgets(inputs: Inputs): Budgets {
       throw error
     }
   }
+  const drift = budgets[Rule.MaxDrift]
+  if (drift && inputs['drift-from'] === '') throw new InputError(`Input "${Input.MaxDrift}": "${inputs['max-drift']}" needs its reference in "${Input.DriftFrom}" (a day like 2026-03-01, a commit, or a size like 140MB)`)
+  if (!drift && inputs['drift-from'] !== '') throw new InputError(`Input "${Input.DriftFrom}": "${inputs['drift-from']}" is the reference of "${Input.MaxDrift}", which is not given`)
+  if (drift) {
+    try {
+      drift.from = parseDriftFrom(inputs['drift-from'])
+    } catch (error) {
+      if (error instanceof SizeError) throw new InputError(`Input "${Input.DriftFrom}": ${error.message}`)
+      throw error
+    }
+  }
   return budgets
+}
+
+/** A reference only the history knows (a commit, a day) with no history to read is refused before anything runs. */
+function checkDriftReference(budgets: Budgets, inputs: Inputs): void {
+  const from = budgets[Rule.MaxDrift]?.from
+  if (from && needsHistory(from) && inputs.history === 'none') {
+    const source = budgets[Rule.MaxDrift]!.source
+    throw new InputError(`${source.startsWith('input ') ? `Input "${Input.DriftFrom}"` : source}: the reference of ${Rule.MaxDrift}, "${from.text}", is a ${from.kind} that only the history knows: set "${Input.History}: branch", or pin a size (140MB)`)
+  }
 }
 
 function parseKeyValues(input: InputName, items: string[]): Array<{ key: string; value: string }> {
@@ -128,10 +149,12 @@ export async function loadConfig(inputs: Inputs, files: ConfigFiles): Promise<Co
   }
 
   const name = imageName(inputs, files.cwd)
+  const budgets = budgetsFor(name, budgetFile, inline)
+  checkDriftReference(budgets, inputs)
   return {
     inputs,
     name,
-    budgets: budgetsFor(name, budgetFile, inline),
+    budgets,
     budgetFile: budgetFile?.path,
     ...(budgetFile ? { budgetFileImages: Object.keys(budgetFile.images) } : {}),
     smells: { levels: budgetFile?.smells ?? {}, ignore: budgetFile?.ignore ?? [] },

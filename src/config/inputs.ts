@@ -1,4 +1,4 @@
-import { DEFAULT_TRIVY_VERSION, Input, SEVERITIES, type InputName, type Severity } from '../constants.js'
+import { DEFAULT_HISTORY_BRANCH, DEFAULT_TRIVY_VERSION, Input, SEVERITIES, type InputName, type Severity } from '../constants.js'
 import { InputError } from './errors.js'
 
 export type FailOn = 'error' | 'warning' | 'never'
@@ -72,6 +72,12 @@ export interface Inputs {
   /** With `baseline: build`: the commit or branch whose merge base with HEAD is built, where no pull request says it. */
   'baseline-ref': string
   'max-size-increase': string
+  /** Growth allowed since `drift-from`, as written; parsed with the budgets. */
+  'max-drift': string
+  'drift-from': string
+  /** `none`, or `branch`: each image's history kept on a branch of the repository. */
+  history: HistoryMode
+  'history-branch': string
   comment: CommentMode
   'github-token': string
   /** Undefined: on pull requests only. */
@@ -83,6 +89,8 @@ export interface Inputs {
   /** The context of combine mode's one commit status. */
   'status-context': string
 }
+
+export type HistoryMode = 'none' | 'branch'
 
 export type CommentMode = 'auto' | 'always' | 'on-failure' | 'never'
 
@@ -139,6 +147,13 @@ export function parseEnum<T extends string>(name: InputName, raw: string, allowe
   if (value === '') return fallback
   if ((allowed as readonly string[]).includes(value)) return value as T
   throw new InputError(`Input "${name}" must be one of ${allowed.join(', ')}, got "${raw}"`)
+}
+
+/** A branch name git and the API take as it is: no `..`, no control characters or spaces, no `-` first. */
+export function parseBranchName(name: InputName, raw: string): string {
+  const valid = /^[A-Za-z0-9._][A-Za-z0-9._/-]{0,199}$/.test(raw) && !raw.includes('..') && !raw.includes('//') && !raw.endsWith('/') && !raw.endsWith('.lock') && !raw.endsWith('.')
+  if (!valid) throw new InputError(`Input "${name}": "${raw}" is not a branch name (letters, digits, ".", "_", "-" and "/", e.g. image-budget-history)`)
+  return raw
 }
 
 /** `HIGH,CRITICAL` as Trivy takes it; every severity when empty. */
@@ -221,6 +236,10 @@ export function getInputs(read: InputReader): Inputs {
     baseline: text(Input.Baseline) || 'auto',
     'baseline-ref': text(Input.BaselineRef),
     'max-size-increase': text(Input.MaxSizeIncrease),
+    'max-drift': text(Input.MaxDrift),
+    'drift-from': text(Input.DriftFrom),
+    history: parseEnum(Input.History, read(Input.History), ['none', 'branch'] as const, 'none'),
+    'history-branch': parseBranchName(Input.HistoryBranch, text(Input.HistoryBranch) || DEFAULT_HISTORY_BRANCH),
     comment: parseEnum(Input.Comment, read(Input.Comment), ['auto', 'always', 'on-failure', 'never'] as const, 'auto'),
     'github-token': text(Input.GithubToken),
     status: read(Input.Status).trim() === '' ? undefined : parseBoolean(Input.Status, read(Input.Status), true),

@@ -2,6 +2,7 @@
 // goes and what it measures of a platform. A new rule is one entry here (with its name in
 // constants.ts), plus action.yml, the budget file's schema and the README.
 import { Input, Rule, type InputName, type RuleName } from '../constants.js'
+import type { PlatformDrift } from '../history/types.js'
 import { parseCount, parseRatio, parseSize } from './size.js'
 
 export type LimitUnit = 'bytes' | 'count' | 'ratio'
@@ -20,6 +21,8 @@ export interface MeasuredPlatform {
   fixable?: Record<string, number>
   /** Present when there is a baseline with this platform. */
   delta?: { size: number | null; sizeRatio: number | null }
+  /** Present with a max-drift budget: the growth since its reference, or why there is none. */
+  drift?: PlatformDrift
 }
 
 export interface BudgetRule {
@@ -29,8 +32,11 @@ export interface BudgetRule {
   parse: (value: string | number) => { limit: number; unit: LimitUnit }
   /** `max`: the actual value may not exceed the limit; `min`: it may not fall under it. */
   direction: 'max' | 'min'
-  /** The platform's value against the limit (NaN when it cannot say: the rule is then skipped), and the layer that decided it. */
-  measure: (platform: MeasuredPlatform, unit: LimitUnit) => { actual: number; layer?: string }
+  /**
+   * The platform's value against the limit and the layer that decided it. NaN when it cannot say:
+   * the rule is then skipped, unless `unresolved` says why it should have been able to (it then fails).
+   */
+  measure: (platform: MeasuredPlatform, unit: LimitUnit) => { actual: number; layer?: string; unresolved?: string }
   description: string
 }
 
@@ -91,6 +97,18 @@ export const BUDGET_RULES: readonly BudgetRule[] = [
     direction: 'max',
     measure: (platform, unit) => ({ actual: (unit === 'ratio' ? platform.delta?.sizeRatio : platform.delta?.size) ?? NaN }),
     description: 'growth of the size against the baseline'
+  },
+  {
+    rule: Rule.MaxDrift,
+    input: Input.MaxDrift,
+    parse: bytesOrPercent,
+    direction: 'max',
+    measure: (platform, unit) => {
+      const drift = platform.drift
+      if (drift?.unresolved !== undefined) return { actual: NaN, unresolved: drift.unresolved }
+      return { actual: (unit === 'ratio' ? drift?.sizeRatio : drift?.size) ?? NaN }
+    },
+    description: 'growth of the size since the pinned reference (drift-from)'
   }
 ]
 

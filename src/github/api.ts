@@ -21,6 +21,25 @@ export interface GitHubApi {
   createComment(issue: number, body: string): Promise<IssueComment>
   updateComment(id: number, body: string): Promise<void>
   createStatus(sha: string, status: CommitStatus): Promise<void>
+  /** A file of a branch, with its blob SHA; undefined when the branch or the file does not exist. Capped at `maxBytes`. */
+  readFile(path: string, branch: string, maxBytes: number): Promise<RepositoryFile | undefined>
+  /** Writes a file on an existing branch: `sha` is the blob it replaces (none for a new file); 409 or 422 when that is not the file's. */
+  writeFile(path: string, change: FileChange): Promise<void>
+  branchExists(branch: string): Promise<boolean>
+  /** Makes a branch of one commit, without parents, holding the one file; 422 when the branch exists. */
+  createOrphanBranch(path: string, change: Omit<FileChange, 'sha'>): Promise<void>
+}
+
+export interface RepositoryFile {
+  text: string
+  sha: string
+}
+
+export interface FileChange {
+  branch: string
+  message: string
+  text: string
+  sha?: string
 }
 
 /** An HTTP error of the API, with its status (403 for a token that may not write, as on fork PRs). */
@@ -106,6 +125,35 @@ function commentOf(value: unknown, what: string): IssueComment {
   return { id: comment.id as number, body: (comment.body as string | null | undefined) ?? '' }
 }
 
+const isSha = (value: unknown): value is string => typeof value === 'string' && /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(value)
+
+/** The answer to GET contents of a file, checked: a file, in base64, of at most `maxBytes`. */
+function fileOf(value: unknown, what: string, maxBytes: number): RepositoryFile {
+  const file = value as { type?: unknown; encoding?: unknown; content?: unknown; sha?: unknown; size?: unknown } | null
+  if (file === null || typeof file !== 'object' || Array.isArray(file) || file.type !== 'file') throw new GitHubApiError(`GitHub API: ${what} is not a file`, 0)
+  if (!isSha(file.sha)) throw new GitHubApiError(`GitHub API: ${what} has no blob SHA`, 0)
+  if (typeof file.size === 'number' && file.size > maxBytes) throw new GitHubApiError(`GitHub API: ${what} is ${file.size} bytes, more than the ${maxBytes} read`, 0)
+  // Files over 1 MB come without content (encoding "none"): image-budget writes none that large.
+  if (file.encoding === 'none') throw new GitHubApiError(`GitHub API: ${what} is larger than the 1 MB the contents API sends`, 0)
+  if (file.encoding !== 'base64' || typeof file.content !== 'string' || !/^[A-Za-z0-9+/=\s]*$/.test(file.content)) {
+    throw new GitHubApiError(`GitHub API: ${what} does not come as base64 content`, 0)
+  }
+  const bytes = Buffer.from(file.content, 'base64')
+  if (bytes.length > maxBytes) throw new GitHubApiError(`GitHub API: ${what} is more than the ${maxBytes} bytes read`, 0)
+  return { text: bytes.toString('utf8'), sha: file.sha }
+}
+
+const shaOf = (value: unknown, what: string): string => {
+  const sha = (value as { sha?: unknown } | null)?.sha
+  if (!isSha(sha)) throw new GitHubApiError(`GitHub API: ${what} has no SHA`, 0)
+  return sha
+}
+
+const statusOf = (error: unknown): number => {
+  const status = (error as { status?: unknown }).status
+  return typeof status === 'number' ? status : 0
+}
+
 export function octokitApi(token: string, owner: string, repo: string, baseUrl: string, options: GitHubApiOptions = {}): GitHubApi {
   const { fetch: fetchOption, maxPages = MAX_COMMENT_PAGES, ...limits } = options
   const inner = fetchOption ?? (actionsDefaults.request?.fetch as typeof fetch | undefined) ?? fetch
@@ -151,6 +199,41 @@ export function octokitApi(token: string, owner: string, repo: string, baseUrl: 
     async createStatus(sha, status) {
       try {
         await octokit.rest.repos.createCommitStatus({ owner, repo, sha, ...status })
+      } catch (error) {
+        wrap(error)
+      }
+    },
+    async readFile(path, branch, maxBytes) {
+      try {
+        const { data } = await octokit.rest.repos.getContent({ owner, repo, path, ref: branch })
+        return fileOf(data, `${path} of ${branch}`, maxBytes)
+      } catch (error) {
+        if (statusOf(error) === 404) return undefined
+        return wrap(error)
+      }
+    },
+    async writeFile(path, change) {
+      try {
+        const content = Buffer.from(change.text, 'utf8').toString('base64')
+        await octokit.rest.repos.createOrUpdateFileContents({ owner, repo, path, branch: change.branch, message: change.message, content, ...(change.sha ? { sha: change.sha } : {}) })
+      } catch (error) {
+        wrap(error)
+      }
+    },
+    async branchExists(branch) {
+      try {
+        await octokit.rest.git.getRef({ owner, repo, ref: `heads/${branch}` })
+        return true
+      } catch (error) {
+        if (statusOf(error) === 404) return false
+        return wrap(error)
+      }
+    },
+    async createOrphanBranch(path, change) {
+      try {
+        const tree = await octokit.rest.git.createTree({ owner, repo, tree: [{ path, mode: '100644', type: 'blob', content: change.text }] })
+        const commit = await octokit.rest.git.createCommit({ owner, repo, message: change.message, tree: shaOf(tree.data, 'the new tree'), parents: [] })
+        await octokit.rest.git.createRef({ owner, repo, ref: `refs/heads/${change.branch}`, sha: shaOf(commit.data, 'the new commit') })
       } catch (error) {
         wrap(error)
       }

@@ -39,6 +39,14 @@ export function inapplicable(spec: ImageSpec, report: Pick<Report, 'baseline' | 
   if (inputs['baseline-ref'] !== '' && inputs.baseline !== 'build') {
     notices.push(`Input "${Input.BaselineRef}" is ignored: it names the commit that baseline: build builds, and baseline is ${inputs.baseline}`)
   }
+  if (budgets[Rule.MaxDrift]) {
+    const unresolved = report.platforms.filter(platform => platform.drift?.unresolved !== undefined)
+    const reasons = [...new Set(unresolved.map(platform => platform.drift!.unresolved!))]
+    for (const reason of reasons) {
+      const on = unresolved.filter(platform => platform.drift!.unresolved === reason).map(platform => platform.platform)
+      notices.push(`The budget ${Rule.MaxDrift} has no reference on ${on.join(', ')}: ${reason}. It ${budgets[Rule.MaxDrift]!.level === 'error' ? 'fails' : 'warns'} rather than passing unchecked`)
+    }
+  }
   const unknown = (spec.budgetFileImages ?? []).filter(key => key !== spec.name)
   if (unknown.length > 0 && !(spec.budgetFileImages ?? []).includes(spec.name)) {
     notices.push(`The budget file ${spec.budgetFile} has budgets for ${unknown.map(key => `"${key}"`).join(', ')} but this image is "${spec.name}": only its defaults apply (set name to one of those keys)`)

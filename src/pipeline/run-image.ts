@@ -10,6 +10,7 @@ import { emptyReport, type Report } from '../report/report.js'
 import { createScrubber, scrubDeep, secretValues } from '../secrets.js'
 import type { RunDeps } from './deps.js'
 import type { ImageSpec } from './spec.js'
+import { recallHistory } from '../history/step.js'
 import { inapplicable } from './notices.js'
 import { compare, judge, measure, prepare, produce, scan, type StageContext } from './stages.js'
 
@@ -79,6 +80,7 @@ export async function runImage(
     if (measured.image.platforms.length === 1) run.configDigest = measured.image.platforms[0].config.digest
     run.sarifPath = (await scan(spec, prepared, produced, measured, report, context)).sarifPath
     const compared = await compare(spec, report, context)
+    await recallHistory(spec.inputs, spec.name, spec.budgets, report, { host, github: deps.github })
     const judged = judge(spec, report)
     report.budgets = judged.budgets
     report.verdict = judged.verdict

@@ -5,6 +5,7 @@ import type { BudgetResult } from '../budget/evaluate.js'
 import { Output, VULNERABILITY_RULE } from '../constants.js'
 import { budgetRule } from '../config/rules.js'
 import { saveBaseline } from '../baseline/step.js'
+import { keepHistory } from '../history/step.js'
 import { writeFileSafely, writeRoots } from '../files/safe-write.js'
 import { commentMarker, fitComment } from '../github/comment.js'
 import { upsertComment } from '../github/comment.js'
@@ -40,6 +41,7 @@ export function commentPath(reportPath: string): string {
 }
 
 export function describeBudget(result: BudgetResult): string {
+  if (result.unresolved !== undefined) return `${result.rule} on ${result.platform}: no reference to measure from, ${result.unresolved}`
   const side = result.rule !== VULNERABILITY_RULE && budgetRule(result.rule).direction === 'min' ? 'under' : 'over'
   return `${result.rule} on ${result.platform}: ${formatLimit(result.unit, result.actual)} is ${side} the limit of ${formatLimit(result.unit, result.limit)}`
 }
@@ -124,6 +126,14 @@ export const WRITERS: readonly Writer[] = [
     when: (run, context) => run.failure === undefined && context.failures.length === 0 && !run.build?.call,
     write: async (run, { host, deps }) => {
       await saveBaseline(run.spec.inputs, run.report.name, run.spec.reportPath, baselineDepsOf(run.spec, { ...deps, host }))
+    }
+  },
+  {
+    what: 'the history',
+    // As the baseline: only a complete run on the default branch becomes a point (keepHistory checks the event).
+    when: (run, context) => run.failure === undefined && context.failures.length === 0 && !run.build?.call,
+    write: async (run, { host, deps }) => {
+      await keepHistory(run.spec.inputs, run.report, { host, github: deps.github })
     }
   },
   {

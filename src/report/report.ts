@@ -3,6 +3,7 @@ import type { BudgetResult, Verdict } from '../budget/evaluate.js'
 import { BASE_IMAGE, type LayerOrigin } from '../analysis/attribution.js'
 import type { Smell } from '../analysis/smells.js'
 import type { PlatformMeasurement } from '../image/measure.js'
+import type { HistorySummary, PlatformDrift } from '../history/types.js'
 import type { Severity, SeverityCounts, Vulnerability } from '../scan/trivy-report.js'
 
 /** The JSON report, schema version 1: the contract other tools read. Fields are only ever added. */
@@ -29,6 +30,8 @@ export interface Report {
   pullRequest?: { number: number; head: string }
   /** With the `call` input: the build was evaluated (checks, outline), not exported, so nothing was measured. */
   call?: { method: string; checks: Array<{ rule: string; description: string; detail: string; url: string; line?: number }> }
+  /** With `history: branch`: the image's history as read before this run (this run is the point after its last). */
+  history?: HistorySummary
   /** Budgets and inputs that could not apply to this run, and why. */
   notices?: string[]
   /** Why the run stopped early; what was measured before that is still here. */
@@ -124,6 +127,8 @@ export interface PlatformReport {
   findings?: FindingReport[]
   /** The change against the baseline's same platform. */
   delta?: PlatformDelta
+  /** With `max-drift`: the growth since its pinned reference. */
+  drift?: PlatformDrift
 }
 
 export interface FindingReport extends Vulnerability {

@@ -5,6 +5,7 @@ import type { Status } from '../budget/evaluate.js'
 import type { Report } from './report.js'
 import { changeTable, deltaTable, sizeChart, vulnerabilityChangeTable } from './compare.js'
 import { markdownTable, textTable, type Table } from './table.js'
+import { historyChart, historyLines } from '../history/chart.js'
 
 const TOP_LAYERS = 5
 const INSTRUCTION_WIDTH = 90
@@ -74,7 +75,7 @@ export function summaryTables(report: Report, marks: Record<Status, string>): Su
               .replace(/^(\S+) (.+)$/, '$1 ($2)'),
             result.platform,
             formatLimit(result.unit, result.limit),
-            formatLimit(result.unit, result.actual),
+            result.unresolved !== undefined ? 'no reference' : formatLimit(result.unit, result.actual),
             marks[result.status]
           ])
         }
@@ -240,6 +241,9 @@ export function markdownSummary(report: Report, options: MarkdownOptions = {}): 
     const chart = sizeChart(report)
     if (chart) parts.push(chart)
   }
+  const history = historyChart(report)
+  const drift = historyLines(report)
+  if (history || drift.length > 0) parts.push('#### History', ...(history ? [history] : []), ...(drift.length > 0 ? [drift.map(line => `- ${line}`).join('\n')] : []))
   if (tables.smells) parts.push('#### Smells', markdownTable(tables.smells))
   const vulnerabilities = report.baseline ? vulnerabilityChangeTable(report) : tables.vulnerabilities
   if (vulnerabilities) parts.push(`#### Vulnerabilities (${report.scan?.source})`, markdownTable(vulnerabilities))
@@ -270,6 +274,8 @@ export function textSummary(report: Report): string {
   if (tables.budgets) parts.push(textTable(tables.budgets))
   const changes = changeTable(report)
   if (changes) parts.push(`What changed most:\n${textTable(changes)}`)
+  const history = historyLines(report)
+  if (history.length > 0) parts.push(history.join('\n'))
   if (tables.smells) parts.push(`Smells:\n${textTable(tables.smells)}`)
   if (tables.vulnerabilities) parts.push(`Vulnerabilities (${report.scan?.source}):\n${textTable(tables.vulnerabilities)}`)
   if (tables.findings) parts.push(`Worst findings with a fix:\n${textTable(tables.findings)}`)
