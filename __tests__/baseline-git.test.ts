@@ -1,7 +1,6 @@
 // The merge base `baseline: build` builds, found with real git in temporary repositories: a full
 // clone, a shallow one that must fetch, and one that cannot; and where `build` is refused.
 import { describe, expect, it } from '@jest/globals'
-import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { BaselineError } from '../src/baseline/baseline.js'
@@ -10,30 +9,21 @@ import { getInputs } from '../src/config/inputs.js'
 import { createExec } from '../src/exec.js'
 import { execute } from '../src/main.js'
 import { depsFor, RecordingHost } from './helpers/host.js'
+import { commitFiles, git } from './helpers/git.js'
 import { useTempDirs } from './helpers/temp.js'
 
 const tempDir = useTempDirs()
 const exec = createExec()
-const git = (cwd: string, ...args: string[]): string =>
-  execFileSync('git', ['-c', 'user.email=ci@example.com', '-c', 'user.name=ci', ...args], { cwd, encoding: 'utf8' }).trim()
 
 /** main with two commits, and a feature branch of one more from the first: returns the repository and its commits. */
 function history(): { origin: string; first: string; second: string; feature: string } {
   const origin = tempDir('image-budget-git-origin-')
   git(origin, 'init', '-q', '-b', 'main')
-  writeFileSync(path.join(origin, 'file'), 'one\n')
-  git(origin, 'add', 'file')
-  git(origin, 'commit', '-q', '-m', 'one')
-  const first = git(origin, 'rev-parse', 'HEAD')
+  const first = commitFiles(origin, { file: 'one\n' }, 'one')
   git(origin, 'checkout', '-q', '-b', 'feature')
-  writeFileSync(path.join(origin, 'file'), 'feature\n')
-  git(origin, 'commit', '-q', '-am', 'feature')
-  const feature = git(origin, 'rev-parse', 'HEAD')
+  const feature = commitFiles(origin, { file: 'feature\n' }, 'feature')
   git(origin, 'checkout', '-q', 'main')
-  writeFileSync(path.join(origin, 'other'), 'two\n')
-  git(origin, 'add', 'other')
-  git(origin, 'commit', '-q', '-m', 'two')
-  return { origin, first, second: git(origin, 'rev-parse', 'HEAD'), feature }
+  return { origin, first, second: commitFiles(origin, { other: 'two\n' }, 'two'), feature }
 }
 
 describe('the merge base of baseline: build', () => {
@@ -54,6 +44,24 @@ describe('the merge base of baseline: build', () => {
     const logs: string[] = []
     expect(await findMergeBase(exec, clone, second, message => logs.push(message))).toBe(first)
     expect(logs).toEqual([`Fetching ${second} and HEAD 50 commits deep from origin to find the merge base`])
+  })
+
+  it('finds the base of a pull request checked out as GitHub does: its merge commit, one commit deep', async () => {
+    const { origin, second, feature } = history()
+    // refs/pull/1/merge: the merge of the pull request's head into the base, as GitHub makes it.
+    git(origin, 'checkout', '-q', '--detach', second)
+    git(origin, 'merge', '-q', '--no-edit', feature, '-X', 'theirs')
+    git(origin, 'update-ref', 'refs/pull/1/merge', 'HEAD')
+    git(origin, 'checkout', '-q', 'main')
+    // What actions/checkout does by default: fetch that one commit, depth 1, and check it out detached.
+    const clone = tempDir('image-budget-git-checkout-')
+    git(clone, 'init', '-q')
+    git(clone, 'remote', 'add', 'origin', `file://${origin}`)
+    git(clone, 'fetch', '-q', '--no-tags', '--depth=1', 'origin', '+refs/pull/1/merge:refs/remotes/pull/1/merge')
+    git(clone, 'checkout', '-q', '--detach', 'refs/remotes/pull/1/merge')
+    expect(git(clone, 'rev-parse', '--is-shallow-repository')).toBe('true')
+    // The event's base commit is the tip of main: the merge commit's first parent, and the merge base.
+    expect(await findMergeBase(exec, clone, second, () => undefined)).toBe(second)
   })
 
   it('fails, naming fetch-depth, when the clone lacks the base and origin cannot give it', async () => {

@@ -5,7 +5,7 @@
 // engine, the registry or the Actions cache.
 import { afterAll, beforeAll, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import * as path from 'node:path'
 import { getInputs } from '../src/config/inputs.js'
@@ -18,6 +18,7 @@ import { ASSETS, describeWithEngine, docker, REGISTRY } from './helpers/engine.j
 import { GitHubServer } from './helpers/github-server.js'
 import { depsFor, RecordingHost } from './helpers/host.js'
 import { readOciArchive, registryDigest } from './helpers/registry.js'
+import { commitFiles, git } from './helpers/git.js'
 import { useTempDirs } from './helpers/temp.js'
 
 const ROOT = path.resolve(new URL('..', import.meta.url).pathname)
@@ -30,8 +31,12 @@ COPY seed /seed
 USER 65534
 `
 
-const git = (cwd: string, ...args: string[]): string =>
-  execFileSync('git', ['-c', 'user.email=ci@example.com', '-c', 'user.name=ci', ...args], { cwd, encoding: 'utf8' }).trim()
+/** The image's files in app/: busybox, a seed that makes its build new, and the Dockerfile. */
+const imageFiles = (): Record<string, string | Buffer> => ({
+  'app/busybox/amd64/busybox': readFileSync(path.join(ASSETS, 'busybox', 'amd64', 'busybox')),
+  'app/seed': randomBytes(16).toString('hex'),
+  'app/Dockerfile': DOCKERFILE
+})
 
 describeWithEngine('baseline: build, the merge base built beside the pull request', () => {
   const tempDir = useTempDirs()
@@ -57,18 +62,9 @@ describeWithEngine('baseline: build, the merge base built beside the pull reques
   function repository(): { root: string; first: string; second: string } {
     const root = tempDir('image-budget-basebuild-repo-')
     git(root, 'init', '-q', '-b', 'main')
-    mkdirSync(path.join(root, 'app', 'busybox'), { recursive: true })
-    cpSync(path.join(ASSETS, 'busybox', 'amd64'), path.join(root, 'app', 'busybox', 'amd64'), { recursive: true })
-    writeFileSync(path.join(root, 'app', 'seed'), randomBytes(16).toString('hex'))
-    writeFileSync(path.join(root, 'app', 'Dockerfile'), DOCKERFILE)
-    git(root, 'add', '.')
-    git(root, 'commit', '-q', '-m', 'the image')
-    const first = git(root, 'rev-parse', 'HEAD')
-    writeFileSync(path.join(root, 'app', 'added.bin'), randomBytes(ADDED_BYTES))
-    writeFileSync(path.join(root, 'app', 'Dockerfile'), `${DOCKERFILE}COPY added.bin /added.bin\n`)
-    git(root, 'add', '.')
-    git(root, 'commit', '-q', '-m', 'a file more')
-    return { root, first, second: git(root, 'rev-parse', 'HEAD') }
+    const first = commitFiles(root, imageFiles(), 'the image')
+    const second = commitFiles(root, { 'app/added.bin': randomBytes(ADDED_BYTES), 'app/Dockerfile': `${DOCKERFILE}COPY added.bin /added.bin\n` }, 'a file more')
+    return { root, first, second }
   }
 
   /** The bytes of regular files in a commit's image, built apart with buildx and read with GNU tar. */
@@ -209,12 +205,9 @@ describeWithEngine('baseline: build, the merge base built beside the pull reques
     const { root, first } = repository()
     // A merge base whose build fails: the head's Dockerfile is fixed, the base's is not.
     git(root, 'checkout', '-q', first)
-    writeFileSync(path.join(root, 'app', 'Dockerfile'), `${DOCKERFILE}COPY missing.txt /missing.txt\n`)
-    git(root, 'commit', '-q', '-am', 'broken')
-    const broken = git(root, 'rev-parse', 'HEAD')
+    const broken = commitFiles(root, { 'app/Dockerfile': `${DOCKERFILE}COPY missing.txt /missing.txt\n` }, 'broken')
     git(root, 'checkout', '-q', '-b', 'fixed')
-    writeFileSync(path.join(root, 'app', 'Dockerfile'), DOCKERFILE)
-    git(root, 'commit', '-q', '-am', 'fixed')
+    commitFiles(root, { 'app/Dockerfile': DOCKERFILE }, 'fixed')
     const { run, host } = await runInProcess(root, { 'baseline-ref': broken, 'max-size-increase': '5%' })
     const outcome = await run
     expect(outcome.report.platforms.map(platform => platform.platform)).toEqual(['linux/amd64'])
@@ -231,16 +224,8 @@ describeWithEngine('baseline: build, the merge base built beside the pull reques
   it('says the image is new when the merge base has no Dockerfile', async () => {
     const root = tempDir('image-budget-basebuild-new-')
     git(root, 'init', '-q', '-b', 'main')
-    writeFileSync(path.join(root, 'README'), 'no image yet\n')
-    git(root, 'add', '.')
-    git(root, 'commit', '-q', '-m', 'before the image')
-    const before = git(root, 'rev-parse', 'HEAD')
-    mkdirSync(path.join(root, 'app', 'busybox'), { recursive: true })
-    cpSync(path.join(ASSETS, 'busybox', 'amd64'), path.join(root, 'app', 'busybox', 'amd64'), { recursive: true })
-    writeFileSync(path.join(root, 'app', 'seed'), randomBytes(16).toString('hex'))
-    writeFileSync(path.join(root, 'app', 'Dockerfile'), DOCKERFILE)
-    git(root, 'add', '.')
-    git(root, 'commit', '-q', '-m', 'the image')
+    const before = commitFiles(root, { README: 'no image yet\n' }, 'before the image')
+    commitFiles(root, imageFiles(), 'the image')
     const { run, host } = await runInProcess(root, { 'baseline-ref': 'main~1' })
     const outcome = await run
     expect(outcome.report.baseline).toBeUndefined()
