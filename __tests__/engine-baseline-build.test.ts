@@ -201,7 +201,7 @@ describeWithEngine('baseline: build, the merge base built beside the pull reques
     expect(host.groups).toContain(`Build the baseline of local from ${first.slice(0, 12)}`)
   })
 
-  it('keeps the head when the merge base does not build: a warning, and a notice that max-size-increase could not be judged', async () => {
+  it('keeps the head when the merge base does not build: a warning, and max-size-increase fails as unjudged rather than passing', async () => {
     const { root, first } = repository()
     // A merge base whose build fails: the head's Dockerfile is fixed, the base's is not.
     git(root, 'checkout', '-q', first)
@@ -212,11 +212,15 @@ describeWithEngine('baseline: build, the merge base built beside the pull reques
     const outcome = await run
     expect(outcome.report.platforms.map(platform => platform.platform)).toEqual(['linux/amd64'])
     expect(outcome.report.baseline).toBeUndefined()
-    // Nothing judged the increase: the verdict is the other budgets' and the smells'.
-    expect(outcome.report.budgets.filter(budget => budget.rule === 'max-size-increase')).toEqual([])
+    // The increase could not be judged though the baseline was asked for: a failure naming why, never a pass.
+    const why = `the merge base ${broken.slice(0, 12)} could not be built (docker buildx build failed (exit code 1))`
+    expect(outcome.report.budgets.filter(budget => budget.rule === 'max-size-increase')).toEqual([
+      expect.objectContaining({ platform: 'linux/amd64', status: 'fail', unresolved: why })
+    ])
+    expect(outcome.report.verdict).toBe('fail')
     expect(host.warnings.map(warning => warning.message)).toEqual([expect.stringMatching(new RegExp(`^The baseline could not be built from ${broken}: docker buildx build failed \\(exit code 1\\)`))])
     expect(outcome.report.notices).toEqual([
-      `The budget max-size-increase cannot apply: there is no baseline to compare with (baseline: build: the merge base ${broken.slice(0, 12)} could not be built (docker buildx build failed (exit code 1)))`
+      `The budget max-size-increase has no baseline: ${why}. It fails rather than passing unchecked`
     ])
     expect(git(root, 'worktree', 'list').split('\n')).toHaveLength(1)
   })

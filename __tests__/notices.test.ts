@@ -29,12 +29,16 @@ describe('budgets and inputs that cannot apply are named, with why', () => {
     ])
   })
 
-  it('baseline: build that gave no baseline says why, in the budget it leaves unjudged or on its own', async () => {
+  it('baseline: build that gave no baseline says why: in the budget it fails when the base did not build, or on its own', async () => {
     const why = 'the merge base 0123456789ab could not be built (docker buildx build failed (exit code 1))'
-    expect(inapplicable(await specOf({ baseline: 'build', 'max-size-increase': '5%' }), { platforms: [platform] }, why)).toEqual([
-      `The budget max-size-increase cannot apply: there is no baseline to compare with (baseline: build: ${why})`
+    expect(inapplicable(await specOf({ baseline: 'build', 'max-size-increase': '5%' }), { platforms: [platform] }, { missing: why, failed: true })).toEqual([
+      `The budget max-size-increase has no baseline: ${why}. It fails rather than passing unchecked`
     ])
-    expect(inapplicable(await specOf({ baseline: 'build' }), { platforms: [platform] }, why)).toEqual([`No baseline to compare with (baseline: build): ${why}`])
+    const isNew = 'the merge base 0123456789ab has no app/Dockerfile (the image is new)'
+    expect(inapplicable(await specOf({ baseline: 'build', 'max-size-increase': '5%' }), { platforms: [platform] }, { missing: isNew })).toEqual([
+      `The budget max-size-increase cannot apply: there is no baseline to compare with (baseline: build: ${isNew})`
+    ])
+    expect(inapplicable(await specOf({ baseline: 'build' }), { platforms: [platform] }, { missing: why, failed: true })).toEqual([`No baseline to compare with (baseline: build): ${why}`])
     expect(inapplicable(await specOf({ baseline: 'build' }), { platforms: [platform] })).toEqual([])
   })
 

@@ -21,6 +21,8 @@ export interface MeasuredPlatform {
   fixable?: Record<string, number>
   /** Present when there is a baseline with this platform. */
   delta?: { size: number | null; sizeRatio: number | null }
+  /** Why the baseline that had to be there is not (a merge base that `baseline: build` could not build). */
+  baselineUnresolved?: string
   /** Present with a max-drift budget: the growth since its reference, or why there is none. */
   drift?: PlatformDrift
 }
@@ -95,7 +97,10 @@ export const BUDGET_RULES: readonly BudgetRule[] = [
     input: Input.MaxSizeIncrease,
     parse: bytesOrPercent,
     direction: 'max',
-    measure: (platform, unit) => ({ actual: (unit === 'ratio' ? platform.delta?.sizeRatio : platform.delta?.size) ?? NaN }),
+    measure: (platform, unit) =>
+      platform.baselineUnresolved !== undefined && !platform.delta
+        ? { actual: NaN, unresolved: platform.baselineUnresolved }
+        : { actual: (unit === 'ratio' ? platform.delta?.sizeRatio : platform.delta?.size) ?? NaN },
     description: 'growth of the size against the baseline'
   },
   {

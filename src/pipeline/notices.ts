@@ -19,8 +19,9 @@ export function givenInputs(inputs: Inputs, names: readonly InputName[]): InputN
   })
 }
 
-/** `baselineMissing`: why `baseline: build` gave no baseline, when it gave none. */
-export function inapplicable(spec: ImageSpec, report: Pick<Report, 'baseline' | 'platforms'>, baselineMissing?: string): string[] {
+/** `baseline`: why `baseline: build` gave no baseline, when it gave none, and whether it failed to (the base did not build). */
+export function inapplicable(spec: ImageSpec, report: Pick<Report, 'baseline' | 'platforms'>, baseline: { missing?: string; failed?: boolean } = {}): string[] {
+  const baselineMissing = baseline.missing
   const notices: string[] = []
   const { inputs, budgets } = spec
   if (budgets[VULNERABILITY_RULE] && !inputs.scan && inputs['trivy-report'] === '') {
@@ -28,7 +29,9 @@ export function inapplicable(spec: ImageSpec, report: Pick<Report, 'baseline' | 
   }
   const judgesIncrease = budgets[Rule.MaxSizeIncrease] !== undefined && report.platforms.length > 0
   if (judgesIncrease) {
-    if (!report.baseline) {
+    if (!report.baseline && baseline.failed) {
+      notices.push(`The budget ${Rule.MaxSizeIncrease} has no baseline: ${baselineMissing}. It ${budgets[Rule.MaxSizeIncrease]!.level === 'error' ? 'fails' : 'warns'} rather than passing unchecked`)
+    } else if (!report.baseline) {
       notices.push(`The budget ${Rule.MaxSizeIncrease} cannot apply: there is no baseline to compare with (baseline: ${inputs.baseline}${baselineMissing ? `: ${baselineMissing}` : ''})`)
     } else {
       const missing = report.platforms.filter(platform => !platform.delta).map(platform => platform.platform)

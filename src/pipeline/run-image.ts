@@ -81,10 +81,10 @@ export async function runImage(
     run.sarifPath = (await scan(spec, prepared, produced, measured, report, context)).sarifPath
     const compared = await compare(spec, report, context)
     await recallHistory(spec.inputs, spec.name, spec.budgets, report, { host, github: deps.github })
-    const judged = judge(spec, report)
+    const judged = judge(spec, report, compared)
     report.budgets = judged.budgets
     report.verdict = judged.verdict
-    const notices = inapplicable(spec, report, compared.missing)
+    const notices = inapplicable(spec, report, compared)
     if (notices.length > 0) report.notices = notices
   } catch (error) {
     run.failure = error

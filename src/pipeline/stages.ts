@@ -197,6 +197,8 @@ export interface Compared {
   baseline?: Baseline
   /** Why `baseline: build` gave no baseline (nothing to build, or the build failed). */
   missing?: string
+  /** Set when the base should have given a baseline and did not (it did not build): the increase cannot pass unjudged. */
+  failed?: boolean
 }
 
 /** The baseline the spec asks for, applied to the report's platforms; none when there is none (yet). */
@@ -251,7 +253,7 @@ async function buildBaseline(spec: ImageSpec, context: StageContext): Promise<Co
   } catch (error) {
     const message = (error as Error).message
     host.warning(`The baseline could not be built from ${commit}: ${message}`)
-    return { missing: `the merge base ${short} could not be built (${message.split('\n')[0]})` }
+    return { missing: `the merge base ${short} could not be built (${message.split('\n')[0]})`, failed: true }
   } finally {
     await removeTree?.()
   }
@@ -270,7 +272,9 @@ export function baselineDepsOf(spec: ImageSpec, context: Omit<StageContext, 'wor
 }
 
 /** The budgets of the spec against what was measured, and the verdict. */
-export function judge(spec: ImageSpec, report: Pick<Report, 'platforms' | 'smells'>): { budgets: BudgetResult[]; verdict: Verdict } {
-  const budgets = evaluateBudgets(spec.budgets, report.platforms)
+export function judge(spec: ImageSpec, report: Pick<Report, 'platforms' | 'smells'>, compared: Compared = {}): { budgets: BudgetResult[]; verdict: Verdict } {
+  // A baseline asked to be built that did not build fails max-size-increase rather than skipping it: a wrong pass is worse.
+  const platforms = compared.failed && compared.missing ? report.platforms.map(platform => ({ ...platform, baselineUnresolved: compared.missing })) : report.platforms
+  const budgets = evaluateBudgets(spec.budgets, platforms)
   return { budgets, verdict: verdictOf(budgets, report.smells) }
 }
