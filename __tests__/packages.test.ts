@@ -15,7 +15,7 @@ const tempDir = useTempDirs()
 const PLAIN = 'application/vnd.oci.image.layer.v1.tar'
 
 /** Writes files (text, or a byte count of filler) into a new folder and returns it. */
-function tree(files: Record<string, string | number>, links: Record<string, string> = {}, executables: string[] = []): string {
+function tree(files: Record<string, string | number | Buffer>, links: Record<string, string> = {}, executables: string[] = []): string {
   const root = tempDir('image-budget-pkg-tree-')
   for (const [file, content] of Object.entries(files)) {
     const target = path.join(root, file)
