@@ -1,12 +1,15 @@
 import { describe, expect, it } from '@jest/globals'
 import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
+import { parseReportFile } from '../src/combine/report-file.js'
 import { OciDirectorySource } from '../src/image/blobs.js'
 import { LayerStore } from '../src/image/layer-store.js'
 import { measureImage, resolveImage } from '../src/image/measure.js'
 import { npmPackageDirectory } from '../src/image/package-usage.js'
 import { checkLayerPackages, PackageCapture, parseGoBuildInfo } from '../src/image/packages.js'
 import type { TarEntry } from '../src/image/tar.js'
+import { emptyReport, type Report } from '../src/report/report.js'
+import { markdownSummary, textSummary } from '../src/report/summary.js'
 import { writeLayout } from './helpers/oci.js'
 import { gnuTar } from './helpers/tar.js'
 import { useTempDirs } from './helpers/temp.js'
@@ -210,5 +213,75 @@ describe('bytes per package', () => {
     for (const bad of [null, [], { dpkgStatus: [{ name: 1, arch: '', version: '' }] }, { apk: [{ name: 'a', version: '1', paths: [7] }] }, { planted: [] }, { go: 'x' }]) {
       expect(checkLayerPackages(bad)).toBe('damaged')
     }
+  })
+})
+
+describe('packages and savings in the report', () => {
+  function reportWithPackages(): Report {
+    const report = emptyReport('api')
+    report.platforms.push({
+      platform: 'linux/amd64',
+      digest: 'sha256:x',
+      size: 300_000_000,
+      compressedSize: 100_000_000,
+      layerCount: 1,
+      layers: [{ digest: 'sha256:l', size: 300_000_000, compressedSize: 100_000_000, createdBy: 'RUN npm ci # buildkit', instruction: 'RUN npm ci', line: 12 }],
+      wastedBytes: 0,
+      efficiency: 1,
+      topFiles: [],
+      topDirectories: [],
+      topWaste: [],
+      packages: Array.from({ length: 12 }, (_, index) => ({
+        ecosystem: 'npm' as const,
+        name: `pkg-${index}`,
+        version: '1.0.0',
+        bytes: 40_000_000 - index * 1_000_000,
+        files: 10,
+        dev: index === 0,
+        path: `/app/node_modules/pkg-${index}`,
+        layer: 'sha256:l',
+        instruction: 'RUN npm ci',
+        line: 12
+      })),
+      unpackaged: [{ directory: '/app', bytes: 5_000_000, files: 40 }]
+    })
+    report.smells.push(
+      { rule: 'package-cache', level: 'warning', message: 'the apt package lists is left in the image (38.0 MB): clean it in the same RUN that fills it', line: 3, savings: 38_000_000 },
+      { rule: 'dev-dependencies', level: 'warning', message: '1 package that only the devDependencies of /app need is in the final image (40.0 MB): install with npm ci --omit=dev', line: 12, savings: 40_000_000 },
+      { rule: 'root-user', level: 'warning', message: 'the final stage runs as root: it has no USER', line: 1 }
+    )
+    return report
+  }
+
+  it('shows what to do, most saved first, with the total; the ten largest packages; the unpackaged folders', () => {
+    const summary = markdownSummary(reportWithPackages())
+    expect(summary).toContain(
+      [
+        '#### What to do: 78.0 MB could be saved',
+        '',
+        '| Saves | Line | Smell | What to change |',
+        '|---:|---:|:---|:---|',
+        '| 40.0 MB | 12 | dev-dependencies | 1 package that only the devDependencies of /app need is in the final image (40.0 MB): install with npm ci --omit=dev |',
+        '| 38.0 MB | 3 | package-cache | the apt package lists is left in the image (38.0 MB): clean it in the same RUN that fills it |'
+      ].join('\n')
+    )
+    expect(summary).toContain('| 40.0 MB | pkg-0 | 1.0.0 | npm (dev) | RUN npm ci (line 12) |')
+    expect(summary).toContain('| 31.0 MB | pkg-9 | 1.0.0 | npm | RUN npm ci (line 12) |')
+    expect(summary).not.toContain('pkg-10')
+    expect(summary).toContain('| 5.00 MB | 40 | /app |')
+    expect(textSummary(reportWithPackages())).toContain('What to do (78.0 MB could be saved):')
+  })
+
+  it('reads packages and savings back from a report file, and names a field that is wrong', () => {
+    const report = reportWithPackages()
+    const [decoded] = parseReportFile(JSON.stringify(report)).reports
+    expect(decoded.platforms[0].packages).toEqual(report.platforms[0].packages)
+    expect(decoded.platforms[0].unpackaged).toEqual(report.platforms[0].unpackaged)
+    expect(decoded.smells.map(smell => smell.savings)).toEqual([38_000_000, 40_000_000, undefined])
+    const planted = { ...report.platforms[0].packages![0], ecosystem: 'gem' }
+    expect(() => parseReportFile(JSON.stringify({ ...report, platforms: [{ ...report.platforms[0], packages: [planted] }] }))).toThrow(
+      'platforms[0].packages[0].ecosystem is "gem", not one of deb, apk, npm, python, go'
+    )
+    expect(() => parseReportFile(JSON.stringify({ ...report, smells: [{ ...report.smells[0], savings: -1 }] }))).toThrow('smells[0].savings is -1, not a whole, non-negative number')
   })
 })

@@ -25,7 +25,9 @@ if [ ! -s "$tarball" ]; then
   debootstrap --variant=minbase bookworm "$root" http://deb.debian.org/debian >"$root.log" 2>&1 || { tail -20 "$root.log" >&2; rm -f "$root.log"; exit 1; }
   rm -f "$root.log"
   # What a container gets from the engine anyway, and what debootstrap leaves of its own work.
-  rm -rf "$root"/dev/* "$root"/proc/* "$root"/sys/* "$root"/var/cache/apt/archives/*.deb "$root"/var/log/bootstrap.log
+  # The package lists too, as Debian's own images leave them out: a build's apt-get update writes its own.
+  rm -rf "$root"/dev/* "$root"/proc/* "$root"/sys/* "$root"/var/cache/apt/archives/*.deb "$root"/var/cache/apt/*.bin \
+    "$root"/var/lib/apt/lists/* "$root"/var/log/bootstrap.log
   tar --numeric-owner -C "$root" -cf "$tarball".partial.$$ .
   mv "$tarball".partial.$$ "$tarball"
 fi
