@@ -90,6 +90,8 @@ export const PACKAGE_LIMITS = {
   executableMinBytes: 256 << 10
 } as const
 
+const MAX_LINE = 1 << 20
+
 /** Reads a file's lines as it streams, up to a byte bound; `done` learns whether it was all read. */
 class LineSink implements ContentSink {
   private readonly decoder = new StringDecoder('utf8')
@@ -115,6 +117,8 @@ class LineSink implements ContentSink {
       start = end + 1
     }
     this.rest = text.slice(start)
+    // A line without end would be copied again with every chunk: no database has lines this long.
+    if (this.rest.length > MAX_LINE) this.over = true
   }
   end(): void {
     if (!this.over) {

@@ -3,7 +3,7 @@ import type { BudgetResult, Verdict } from '../budget/evaluate.js'
 import { BASE_IMAGE, type LayerOrigin } from '../analysis/attribution.js'
 import type { Smell } from '../analysis/smells.js'
 import type { PlatformMeasurement } from '../image/measure.js'
-import type { Ecosystem, UnpackagedBytes } from '../image/package-usage.js'
+import type { Ecosystem, PackageMeasurement, UnpackagedBytes } from '../image/package-usage.js'
 import type { Severity, SeverityCounts, Vulnerability } from '../scan/trivy-report.js'
 
 /** The JSON report, schema version 1: the contract other tools read. Fields are only ever added. */
@@ -91,18 +91,7 @@ export interface DirectoryReport extends Source {
 }
 
 /** One package of the final filesystem, with the layer (and Dockerfile line) that installed it. */
-export interface PackageReport extends Source {
-  ecosystem: Ecosystem
-  name: string
-  version: string
-  /** Bytes of its files visible in the final filesystem. */
-  bytes: number
-  files: number
-  /** npm: whether only the application's devDependencies need it. */
-  dev?: boolean
-  /** An npm package's folder, a Go binary, a Python distribution's dist-info folder. */
-  path?: string
-}
+export interface PackageReport extends Source, Omit<PackageMeasurement, 'layer'> {}
 
 export interface WasteReport {
   path: string
