@@ -196,3 +196,13 @@ describe('savings of size smells', () => {
     ])
   })
 })
+
+describe('savings of a cache the base image left', () => {
+  it('counts only the bytes the Dockerfile\'s own lines wrote', () => {
+    const smells = new FilesystemSmells([])
+    smells.visit('var/lib/apt/lists/base_Packages', 30_000, 0, -1)
+    smells.visit('var/lib/apt/lists/deb_Packages', 40_000, 3, -1)
+    const [finding] = smells.finish(formatSize, () => undefined, layer => layer === 0)
+    expect(finding).toMatchObject({ rule: 'package-cache', layer: 3, savings: 40_000, message: expect.stringContaining('(70.0 kB)') })
+  })
+})

@@ -90,10 +90,11 @@ export async function analyzeImage(input: AnalysisInput): Promise<Smell[]> {
     onPlatform: measurement => {
       const origins = originsOf.get(measurement.digest)
       const ownerOf = (owner: number) => measurement.packageOwners[owner]
+      const fromBase = (layer: number): boolean => origins?.[layer]?.stage === BASE_IMAGE
       const platformFindings = [
-        ...(filesystemSmells.get(measurement.digest)?.finish(formatSize, ownerOf) ?? []),
+        ...(filesystemSmells.get(measurement.digest)?.finish(formatSize, ownerOf, fromBase) ?? []),
         ...devDependencyFindings(measurement.packages.filter(item => item.path === undefined || !ignored.ignores(item.path)), formatSize),
-        ...hiddenVersionFindings(measurement.wasteByLayers, layer => lineOf(origins, layer), layer => origins?.[layer]?.stage === BASE_IMAGE, formatSize)
+        ...hiddenVersionFindings(measurement.wasteByLayers, layer => lineOf(origins, layer), fromBase, formatSize)
       ]
       for (const { layer, ...finding } of platformFindings) {
         findings.push({ ...finding, file, line: lineOf(origins, layer), platform: measurement.platform })

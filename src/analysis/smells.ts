@@ -229,14 +229,20 @@ export class FilesystemSmells {
 
   /**
    * `ownerOf` names the package that owns a file (by the owner the walk saw): a toolchain's
-   * savings are its package's bytes, not the one binary's.
+   * savings are its package's bytes, not the one binary's. Bytes of layers `fromBase` says came
+   * with the base image are no savings: no line of this Dockerfile can remove them.
    */
-  finish(describe: (bytes: number) => string, ownerOf: (owner: number) => { name: string; bytes: number } | undefined = () => undefined): Array<Finding & { layer: number }> {
+  finish(
+    describe: (bytes: number) => string,
+    ownerOf: (owner: number) => { name: string; bytes: number } | undefined = () => undefined,
+    fromBase: (layer: number) => boolean = () => false
+  ): Array<Finding & { layer: number }> {
     const findings: Array<Finding & { layer: number }> = []
     for (const [name, { bytes, byLayer }] of this.caches) {
       if (bytes === 0) continue
       const layer = [...byLayer.entries()].sort((a, b) => b[1] - a[1])[0][0]
-      findings.push({ rule: 'package-cache', message: `the ${name} is left in the image (${describe(bytes)}): clean it in the same RUN that fills it`, layer, savings: bytes })
+      const savings = [...byLayer].reduce((sum, [written, size]) => sum + (fromBase(written) ? 0 : size), 0)
+      findings.push({ rule: 'package-cache', message: `the ${name} is left in the image (${describe(bytes)}): clean it in the same RUN that fills it`, layer, savings })
     }
     const packages = new Set<string>()
     for (const [path, { layer, size, owner }] of this.tools) {
