@@ -164,6 +164,20 @@ describeWithEngine('bytes per package and savings per smell on images built by t
     expect(savingsOf(report, 'package-cache')).toBe(lists.savings! + cache.savings!)
   }, BUILDS_TIMEOUT)
 
+  it('saves the bytes a line writes and a later line deletes, as the build that never writes them shows', async () => {
+    const busybox = ['FROM scratch', 'ARG TARGETARCH', 'COPY busybox/${TARGETARCH}/busybox /bin/busybox', 'SHELL ["/bin/busybox", "sh", "-c"]', 'RUN /bin/busybox --install -s /bin']
+    const wasteful = [...busybox, 'RUN head -c 3000000 /dev/urandom > /big.tmp && echo ok > /keep', 'RUN rm /big.tmp', 'USER 65534', ''].join('\n')
+    const report = await analyse(contextOf(wasteful), { tags: uniqueTag('hidden') })
+    const [hidden] = report.smells.filter(smell => smell.rule === 'hidden-versions')
+    expect(hidden).toMatchObject({ line: 6, savings: 3_000_000, message: expect.stringContaining('line 6 writes 3.00 MB that line 7 deletes or replaces') })
+    const fixed = await analyse(contextOf(wasteful.replace('head -c 3000000 /dev/urandom > /big.tmp && ', '').replace('RUN rm /big.tmp', 'RUN rm -f /big.tmp')), { tags: uniqueTag('hidden-fixed') })
+    expect(fixed.smells.filter(smell => smell.rule === 'hidden-versions')).toEqual([])
+    expect(report.platforms[0].size - fixed.platforms[0].size).toBe(hidden.savings)
+    // An image without package databases: every byte unpackaged, by top folder.
+    expect(report.platforms[0].packages).toEqual([])
+    expect(report.platforms[0].unpackaged!.map(group => group.directory)).toEqual(['/bin', '/'])
+  }, BUILDS_TIMEOUT)
+
   it('gives each npm package the bytes of its folder, tells devDependencies apart, and saves what --omit=dev removes', async () => {
     const build = async (npmLine: string, values: Record<string, string> = {}) => {
       const tag = uniqueTag('npm')

@@ -151,7 +151,8 @@ export function summaryTables(report: Report, marks: Record<Status, string>): Su
           .map(item => [formatSize(item.bytes), item.name, item.version, `${item.ecosystem}${item.dev ? ' (dev)' : ''}`, where(item)])
       }
     }
-    if (platform.unpackaged && platform.unpackaged.length > 0) {
+    // Without any package database every byte is unpackaged: the largest folders say it already.
+    if (platform.packages && platform.packages.length > 0 && platform.unpackaged && platform.unpackaged.length > 0) {
       tables.unpackaged = {
         headers: ['Bytes', 'Files', 'Folder'],
         align: ['right', 'right', 'left'],
