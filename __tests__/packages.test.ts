@@ -177,6 +177,36 @@ describe('bytes per package', () => {
     expect(again.platform.unpackaged).toEqual(platform.unpackaged)
   })
 
+  it('reads the apk database, placing each package on the first layer from which every database lists it', async () => {
+    const entry = (name: string, version: string, files: Record<string, string[]>) =>
+      [`P:${name}`, `V:${version}`, 'A:x86_64', ...Object.entries(files).flatMap(([folder, names]) => [`F:${folder}`, ...names.map(file => `R:${file}`)]), ''].join('\n')
+    const musl = entry('musl', '1.2.5-r0', { lib: ['ld-musl-x86_64.so.1'] })
+    const busybox = entry('busybox', '1.36.1-r29', { bin: ['busybox'] })
+    const first = tree({ 'lib/apk/db/installed': `${musl}\n${busybox}\n`, 'lib/ld-musl-x86_64.so.1': 600_000, 'bin/busybox': 800_000 })
+    const second = tree({
+      'lib/apk/db/installed': `${musl}\n${entry('busybox', '1.36.1-r30', { bin: ['busybox'] })}\n${entry('curl', '8.9.1-r0', { 'usr/bin': ['curl'] })}\n`,
+      'bin/busybox': 800_004,
+      'usr/bin/curl': 250_000
+    })
+    const dir = tempDir('image-budget-apk-oci-')
+    writeLayout(dir, [
+      {
+        os: 'linux',
+        architecture: 'amd64',
+        layers: [
+          { blob: gnuTar(first, 'pax'), mediaType: PLAIN, createdBy: 'ADD alpine.tar / # buildkit' },
+          { blob: gnuTar(second, 'pax'), mediaType: PLAIN, createdBy: 'RUN /bin/sh -c apk upgrade && apk add curl # buildkit' }
+        ]
+      }
+    ])
+    const { platform } = await measure(dir, tempDir('image-budget-apk-store-'))
+    expect(platform.packages.map(summary)).toEqual([
+      ['apk', 'busybox', '1.36.1-r30', 800_004, 1, 1, undefined],
+      ['apk', 'musl', '1.2.5-r0', 600_000, 1, 0, undefined],
+      ['apk', 'curl', '8.9.1-r0', 250_000, 1, 1, undefined]
+    ])
+  })
+
   it('takes a package folder from its path, and nothing directly in node_modules', () => {
     expect(npmPackageDirectory('app/node_modules/a/lib/x.js')).toBe('app/node_modules/a')
     expect(npmPackageDirectory('node_modules/@s/n/index.js')).toBe('node_modules/@s/n')
