@@ -110,19 +110,18 @@ function packageImage() {
     ['usr/local/bin/server']
   )
   const cleanup = tree({ 'usr/share/doc/tool/.wh.copyright': 0 })
-  const dir = tempDir('image-budget-pkg-oci-')
-  writeLayout(dir, [
-    {
-      os: 'linux',
-      architecture: 'amd64',
-      layers: [
-        { blob: gnuTar(base, 'pax'), mediaType: PLAIN, createdBy: 'ADD rootfs.tar / # buildkit' },
-        { blob: gnuTar(install, 'pax'), mediaType: PLAIN, createdBy: 'RUN /bin/sh -c apt-get install newpkg # buildkit' },
-        { blob: gnuTar(app, 'pax'), mediaType: PLAIN, createdBy: 'COPY app / # buildkit' },
-        { blob: gnuTar(cleanup, 'pax'), mediaType: PLAIN, createdBy: 'RUN /bin/sh -c rm -rf /usr/share/doc # buildkit' }
-      ]
-    }
+  return layoutOf([
+    [base, 'ADD rootfs.tar / # buildkit'],
+    [install, 'RUN /bin/sh -c apt-get install newpkg # buildkit'],
+    [app, 'COPY app / # buildkit'],
+    [cleanup, 'RUN /bin/sh -c rm -rf /usr/share/doc # buildkit']
   ])
+}
+
+/** An OCI layout of one linux/amd64 image whose layers are tars of the folders, each with its history. */
+function layoutOf(layers: Array<[folder: string, createdBy: string]>): string {
+  const dir = tempDir('image-budget-pkg-oci-')
+  writeLayout(dir, [{ os: 'linux', architecture: 'amd64', layers: layers.map(([folder, createdBy]) => ({ blob: gnuTar(folder, 'pax'), mediaType: PLAIN, createdBy })) }])
   return dir
 }
 
@@ -188,16 +187,9 @@ describe('bytes per package', () => {
       'bin/busybox': 800_004,
       'usr/bin/curl': 250_000
     })
-    const dir = tempDir('image-budget-apk-oci-')
-    writeLayout(dir, [
-      {
-        os: 'linux',
-        architecture: 'amd64',
-        layers: [
-          { blob: gnuTar(first, 'pax'), mediaType: PLAIN, createdBy: 'ADD alpine.tar / # buildkit' },
-          { blob: gnuTar(second, 'pax'), mediaType: PLAIN, createdBy: 'RUN /bin/sh -c apk upgrade && apk add curl # buildkit' }
-        ]
-      }
+    const dir = layoutOf([
+      [first, 'ADD alpine.tar / # buildkit'],
+      [second, 'RUN /bin/sh -c apk upgrade && apk add curl # buildkit']
     ])
     const { platform } = await measure(dir, tempDir('image-budget-apk-store-'))
     expect(platform.packages.map(summary)).toEqual([
