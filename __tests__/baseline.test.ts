@@ -11,7 +11,7 @@ import { getInputs } from '../src/config/inputs.js'
 import type { GitHubContext } from '../src/github/context.js'
 import { actionsCacheBackend } from '../src/image/layer-cache.js'
 import { sizeChart } from '../src/report/compare.js'
-import { emptyReport, type PlatformReport, type Report } from '../src/report/report.js'
+import { emptyReport, type PackageReport, type PlatformReport, type Report } from '../src/report/report.js'
 import { markdownSummary } from '../src/report/summary.js'
 import { useCacheServer } from './helpers/cache-server.js'
 import { RecordingHost } from './helpers/host.js'
@@ -181,5 +181,46 @@ describe('a baseline built from the merge base', () => {
     expect(report.baseline).toEqual({ source: 'build', reference: commit, digest: `sha256:${'9'.repeat(64)}`, unavailable: ['vulnerabilities'] })
     expect(report.platforms[0].delta!.size).toBe(2_500_000)
     expect(markdownSummary(report)).toContain('Compared with the baseline built from `0123456789ab`, the merge base, built for this run. It cannot give: vulnerabilities.')
+  })
+})
+
+describe('package changes against the baseline', () => {
+  const withPackages = (p: PlatformReport, items: Array<[PackageReport['ecosystem'], string, string, number]>): PlatformReport => ({
+    ...p,
+    packages: items.map(([ecosystem, name, version, bytes]) => ({ ecosystem, name, version, bytes, files: 1, layer: 'sha256:l' }))
+  })
+  const before = withPackages(base, [['npm', 'typescript', '5.6.3', 22_000_000], ['deb', 'libssl3', '3.0.11', 5_000_000], ['npm', 'ms', '2.1.3', 10_000], ['npm', 'ms', '2.1.2', 9_000]])
+  const after = withPackages(current, [['npm', '@aws-sdk/client-s3', '3.1.0', 38_000_000], ['deb', 'libssl3', '3.0.13', 5_100_000], ['npm', 'ms', '2.1.3', 10_000], ['npm', 'ms', '2.1.2', 9_000]])
+
+  it('lists the packages added, removed and changed, largest change first, and shows them among what changed', () => {
+    const delta = computeDelta(after, baselineFromReport(reportWith(before), 'file', 'old.json').platforms[0])
+    expect(delta.packages).toEqual([
+      { ecosystem: 'npm', name: '@aws-sdk/client-s3', bytes: 38_000_000, change: 'added', version: '3.1.0' },
+      { ecosystem: 'npm', name: 'typescript', bytes: -22_000_000, change: 'removed', baseVersion: '5.6.3' },
+      { ecosystem: 'deb', name: 'libssl3', bytes: 100_000, change: 'changed', version: '3.0.13', baseVersion: '3.0.11' }
+    ])
+    const report = reportWith({ ...after, delta })
+    report.baseline = { source: 'file', reference: 'old.json', unavailable: [] }
+    const summary = markdownSummary(report)
+    expect(summary).toContain('| linux/amd64 | @aws-sdk/client-s3 3.1.0 added (npm) |  | +38.0 MB |')
+    expect(summary).toContain('| linux/amd64 | typescript 5.6.3 removed (npm) |  | -22.0 MB 🔽 |')
+    expect(summary).toContain('| linux/amd64 | libssl3 3.0.11 → 3.0.13 changed (deb) |  | +100 kB |')
+    // A baseline without packages (an older report, a registry image) gives no package changes.
+    expect(computeDelta(after, baselineFromReport(reportWith(base), 'file', 'old.json').platforms[0]).packages).toBeUndefined()
+  })
+
+  it('reads the packages of a baseline file, and names a package field that is wrong', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'image-budget-pkg-baseline-'))
+    try {
+      const file = path.join(dir, 'old.json')
+      writeFileSync(file, JSON.stringify(reportWith(before)))
+      expect((await readBaselineFile(file, 'old.json')).platforms[0].packages).toHaveLength(4)
+      const broken = reportWith(before)
+      broken.platforms[0].packages![1] = { ...broken.platforms[0].packages![1], bytes: -5 }
+      writeFileSync(file, JSON.stringify(broken))
+      await expect(readBaselineFile(file, 'old.json')).rejects.toThrow('platforms[0].packages[1].bytes is -5, not a whole, non-negative number')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

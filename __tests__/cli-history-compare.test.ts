@@ -145,7 +145,7 @@ describe('image-budget compare', () => {
       { digest: 'sha256:a', size: 1_000_000, compressedSize: 1, createdBy: 'COPY base / # buildkit' },
       { digest: 'sha256:b', size: 400_000 * run, compressedSize: 1, createdBy: 'RUN /bin/sh -c npm ci # buildkit' }
     ]
-    const pkg = (name: string, version: string, bytes: number) => ({ ecosystem: 'npm', name, version, bytes, files: 3, layer: 'sha256:b', line: 4 })
+    const pkg = (name: string, version: string, bytes: number) => ({ ecosystem: 'npm' as const, name, version, bytes, files: 3, layer: 'sha256:b', line: 4 })
     const before = reportAt(1, 1_400_000, 'shop', { layers: layers(1), topFiles: [{ path: '/app/a.js', size: 300_000, layer: 'sha256:b' }], packages: [pkg('left-pad', '1.0.0', 1000), pkg('lodash', '4.17.20', 500_000), pkg('gone', '1.0.0', 20)] })
     const after = reportAt(2, 1_800_000, 'shop', { layers: layers(2), topFiles: [{ path: '/app/a.js', size: 300_000, layer: 'sha256:b' }, { path: '/app/b.js', size: 200_000, layer: 'sha256:b' }], packages: [pkg('left-pad', '1.0.1', 1000), pkg('lodash', '4.17.21', 700_000), pkg('react', '19.0.0', 90_000)] })
     writeFileSync(path.join(cwd, 'before.json'), JSON.stringify(before))

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { inspectSecretCandidate, isSecretCandidate } from '../src/analysis/secret-files.js'
-import { applyLevels, dockerfileFindings, FilesystemSmells, globToRegExp, SMELL_RULES } from '../src/analysis/smells.js'
+import { applyLevels, devDependencyFindings, dockerfileFindings, FilesystemSmells, globToRegExp, HIDDEN_VERSIONS_MIN_BYTES, hiddenVersionFindings, SMELL_RULES } from '../src/analysis/smells.js'
 import { formatSize } from '../src/config/size.js'
 import { parseDockerfile } from '../src/dockerfile/dockerfile.js'
 
@@ -152,5 +152,57 @@ describe('applyLevels', () => {
       { rule: 'root-user', level: 'error', message: 'm', file: 'Dockerfile', line: 3 },
       { rule: 'package-cache', level: SMELL_RULES['package-cache'], message: 'apt', line: 9, platforms: ['linux/amd64', 'linux/arm64'] }
     ])
+  })
+})
+
+describe('savings of size smells', () => {
+  it('saves the bytes of a cache, and the bytes of the package that owns a toolchain, once per package', () => {
+    const smells = new FilesystemSmells([])
+    smells.visit('var/lib/apt/lists/deb_Packages', 40_000, 3, -1)
+    smells.visit('usr/bin/gcc-12', 900, 1, 0)
+    smells.visit('usr/bin/cc', 0, 1, 0)
+    smells.visit('usr/local/bin/make', 250, 2, -1)
+    const owners = [{ name: 'gcc-12', bytes: 55_000_000 }]
+    expect(smells.finish(formatSize, owner => owners[owner]).map(finding => [finding.rule, finding.savings, finding.message])).toEqual([
+      ['package-cache', 40_000, expect.stringContaining('apt package lists')],
+      ['build-toolchain', 55_000_000, '/usr/bin/gcc-12 is in the final image (package gcc-12, 55.0 MB): build tools belong in a builder stage'],
+      ['build-toolchain', 250, '/usr/local/bin/make is in the final image: build tools belong in a builder stage']
+    ])
+  })
+
+  it('saves the bytes of the devDependencies of each application, on the layer that holds most of them', () => {
+    const packages = [
+      { ecosystem: 'npm', bytes: 20_000_000, dev: true, layer: 4, path: 'app/node_modules/typescript' },
+      { ecosystem: 'npm', bytes: 1_000, dev: true, layer: 4, path: 'app/node_modules/a/node_modules/b' },
+      { ecosystem: 'npm', bytes: 5_000, dev: false, layer: 4, path: 'app/node_modules/ms' },
+      { ecosystem: 'npm', bytes: 7_000, dev: true, layer: 2, path: 'node_modules/jest' },
+      { ecosystem: 'deb', bytes: 9_000, layer: 1 }
+    ]
+    expect(devDependencyFindings(packages, formatSize)).toEqual([
+      { rule: 'dev-dependencies', layer: 4, savings: 20_001_000, message: '2 packages that only the devDependencies of /app need are in the final image (20.0 MB): install with npm ci --omit=dev' },
+      { rule: 'dev-dependencies', layer: 2, savings: 7_000, message: '1 package that only the devDependencies of / need is in the final image (7.00 kB): install with npm ci --omit=dev' }
+    ])
+  })
+
+  it('saves the bytes a line writes and a later line hides, above a floor, and not those of the base image', () => {
+    const lines = [undefined, 3, 5, 7]
+    const waste = [
+      { writtenBy: 1, hiddenBy: 2, bytes: 3_000_000 },
+      { writtenBy: 1, hiddenBy: 3, bytes: HIDDEN_VERSIONS_MIN_BYTES - 1 },
+      { writtenBy: 0, hiddenBy: 2, bytes: 50_000_000 }
+    ]
+    expect(hiddenVersionFindings(waste, layer => lines[layer] ?? 1, layer => layer === 0, formatSize)).toEqual([
+      { rule: 'hidden-versions', layer: 1, savings: 3_000_000, message: 'line 3 writes 3.00 MB that line 5 deletes or replaces: the bytes stay in the image (remove them in the RUN that writes them)' }
+    ])
+  })
+})
+
+describe('savings of a cache the base image left', () => {
+  it('counts only the bytes the Dockerfile\'s own lines wrote', () => {
+    const smells = new FilesystemSmells([])
+    smells.visit('var/lib/apt/lists/base_Packages', 30_000, 0, -1)
+    smells.visit('var/lib/apt/lists/deb_Packages', 40_000, 3, -1)
+    const [finding] = smells.finish(formatSize, () => undefined, layer => layer === 0)
+    expect(finding).toMatchObject({ rule: 'package-cache', layer: 3, savings: 40_000, message: expect.stringContaining('(70.0 kB)') })
   })
 })

@@ -5,7 +5,8 @@
 # on Debian 12's own runc. Versions are pinned; when a suite has moved on, the newest version whose
 # glibc need this machine meets is taken instead. Also prepares what the tests build from, since no
 # image can be pulled: busybox-static for amd64 and arm64, qemu for arm64 RUN steps, a local registry
-# on 127.0.0.1:5000, and a second dockerd on its own socket (a builder on another endpoint).
+# on 127.0.0.1:5000, a second dockerd on its own socket (a builder on another endpoint), and
+# debootstrap, with which package tests make their Debian base (__tests__/helpers/debian-base.sh).
 # Every step checks first and does nothing when its work is already done.
 set -euo pipefail
 
@@ -40,7 +41,7 @@ installed_version() { dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null
 upstream() { local v=${1#*:}; v=${v%%+*}; echo "${v%%-*}"; }
 
 missing_packages=()
-for pkg in runc iptables qemu-user-static binfmt-support busybox-static docker-registry zstd curl procps ca-certificates git; do
+for pkg in runc iptables qemu-user-static binfmt-support busybox-static docker-registry zstd curl procps ca-certificates git debootstrap; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing_packages+=("$pkg")
 done
 if [ ${#missing_packages[@]} -gt 0 ]; then

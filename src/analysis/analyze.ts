@@ -7,8 +7,8 @@ import type { LayerStore } from '../image/layer-store.js'
 import { measureImage, type ResolvedImage } from '../image/measure.js'
 import type { Descriptor } from '../image/types.js'
 import { platformReport, type PlatformReport } from '../report/report.js'
-import { attributeLayers, type LayerOrigin } from './attribution.js'
-import { applyLevels, dockerfileFindings, FilesystemSmells, type Finding, type Smell, type SmellSettings } from './smells.js'
+import { attributeLayers, BASE_IMAGE, type LayerOrigin } from './attribution.js'
+import { applyLevels, devDependencyFindings, dockerfileFindings, FilesystemSmells, hiddenVersionFindings, type Finding, type Smell, type SmellSettings } from './smells.js'
 
 /** A build context at least this large with no .dockerignore is a smell. */
 export const LARGE_CONTEXT_BYTES = 10_000_000
@@ -85,11 +85,18 @@ export async function analyzeImage(input: AnalysisInput): Promise<Smell[]> {
     visitFiles: platform => {
       const smells = new FilesystemSmells(input.settings.ignore)
       filesystemSmells.set(platform.manifest.digest, smells)
-      return (filePath, size, layer) => smells.visit(filePath, size, layer)
+      return (filePath, size, layer, owner) => smells.visit(filePath, size, layer, owner)
     },
     onPlatform: measurement => {
       const origins = originsOf.get(measurement.digest)
-      for (const { layer, ...finding } of filesystemSmells.get(measurement.digest)?.finish(formatSize) ?? []) {
+      const ownerOf = (owner: number) => measurement.packageOwners[owner]
+      const fromBase = (layer: number): boolean => origins?.[layer]?.stage === BASE_IMAGE
+      const platformFindings = [
+        ...(filesystemSmells.get(measurement.digest)?.finish(formatSize, ownerOf, fromBase) ?? []),
+        ...devDependencyFindings(measurement.packages.filter(item => item.path === undefined || !ignored.ignores(item.path)), formatSize),
+        ...hiddenVersionFindings(measurement.wasteByLayers, layer => lineOf(origins, layer), fromBase, formatSize)
+      ]
+      for (const { layer, ...finding } of platformFindings) {
         findings.push({ ...finding, file, line: lineOf(origins, layer), platform: measurement.platform })
       }
       for (const secret of measurement.secrets) {

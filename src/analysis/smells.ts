@@ -13,7 +13,9 @@ export const SMELL_RULES = {
   'package-cache': 'warning',
   'build-toolchain': 'warning',
   'git-directory': 'warning',
-  'no-dockerignore': 'warning'
+  'no-dockerignore': 'warning',
+  'dev-dependencies': 'warning',
+  'hidden-versions': 'warning'
 } as const satisfies Record<string, SmellLevel>
 
 export type SmellRule = keyof typeof SMELL_RULES
@@ -29,6 +31,8 @@ export interface Smell {
   line?: number
   /** The platforms whose final filesystem showed it, for filesystem smells. */
   platforms?: string[]
+  /** For smells about size: the bytes the fix removes from the image, counted from this image. */
+  savings?: number
 }
 
 /** A smell before levels are applied. */
@@ -194,14 +198,14 @@ export function globToRegExp(glob: string): RegExp {
 export class FilesystemSmells {
   private readonly ignore: RegExp[]
   private readonly caches = new Map<string, { bytes: number; byLayer: Map<number, number> }>()
-  private readonly tools = new Map<string, number>()
+  private readonly tools = new Map<string, { layer: number; size: number; owner: number }>()
   private readonly gitDirectories = new Map<string, number>()
 
   constructor(ignore: string[]) {
     this.ignore = ignore.map(globToRegExp)
   }
 
-  visit(path: string, size: number, layer: number): void {
+  visit(path: string, size: number, layer: number, owner = -1): void {
     if (this.ignore.length > 0 && this.ignore.some(pattern => pattern.test(path.replace(/\/$/, '')))) return
     for (const cache of PACKAGE_CACHES) {
       if (!path.startsWith(cache.prefix) || path.endsWith('/') || cache.skip?.test(path)) continue
@@ -210,7 +214,7 @@ export class FilesystemSmells {
       entry.byLayer.set(layer, (entry.byLayer.get(layer) ?? 0) + size)
       this.caches.set(cache.name, entry)
     }
-    if (TOOLCHAIN.test(path) && !this.tools.has(path)) this.tools.set(path, layer)
+    if (TOOLCHAIN.test(path) && !this.tools.has(path)) this.tools.set(path, { layer, size, owner })
     const git = path.indexOf('.git/')
     if (git >= 0 && (git === 0 || path[git - 1] === '/')) {
       const root = path.slice(0, git + 4)
@@ -223,15 +227,33 @@ export class FilesystemSmells {
     return this.ignore.some(pattern => pattern.test(path))
   }
 
-  finish(describe: (bytes: number) => string): Array<Finding & { layer: number }> {
+  /**
+   * `ownerOf` names the package that owns a file (by the owner the walk saw): a toolchain's
+   * savings are its package's bytes, not the one binary's. Bytes of layers `fromBase` says came
+   * with the base image are no savings: no line of this Dockerfile can remove them.
+   */
+  finish(
+    describe: (bytes: number) => string,
+    ownerOf: (owner: number) => { name: string; bytes: number } | undefined = () => undefined,
+    fromBase: (layer: number) => boolean = () => false
+  ): Array<Finding & { layer: number }> {
     const findings: Array<Finding & { layer: number }> = []
     for (const [name, { bytes, byLayer }] of this.caches) {
       if (bytes === 0) continue
       const layer = [...byLayer.entries()].sort((a, b) => b[1] - a[1])[0][0]
-      findings.push({ rule: 'package-cache', message: `the ${name} is left in the image (${describe(bytes)}): clean it in the same RUN that fills it`, layer })
+      const savings = [...byLayer].reduce((sum, [written, size]) => sum + (fromBase(written) ? 0 : size), 0)
+      findings.push({ rule: 'package-cache', message: `the ${name} is left in the image (${describe(bytes)}): clean it in the same RUN that fills it`, layer, savings })
     }
-    for (const [path, layer] of this.tools) {
-      findings.push({ rule: 'build-toolchain', message: `/${path} is in the final image: build tools belong in a builder stage`, layer })
+    const packages = new Set<string>()
+    for (const [path, { layer, size, owner }] of this.tools) {
+      const item = ownerOf(owner)
+      // Several tools of one package (gcc, gcc-12) are one finding: the package is what goes.
+      if (item !== undefined) {
+        if (packages.has(item.name)) continue
+        packages.add(item.name)
+      }
+      const what = item ? ` (package ${item.name}, ${describe(item.bytes)})` : ''
+      findings.push({ rule: 'build-toolchain', message: `/${path} is in the final image${what}: build tools belong in a builder stage`, layer, savings: item?.bytes ?? size })
     }
     for (const [path, layer] of this.gitDirectories) {
       findings.push({ rule: 'git-directory', message: `/${path} is in the image: add .git to .dockerignore`, layer })
@@ -255,4 +277,68 @@ export function applyLevels(findings: Array<Finding & { platform?: string }>, se
     smells.set(key, { ...finding, level, ...(platform ? { platforms: [platform] } : {}) })
   }
   return [...smells.values()]
+}
+
+const MODULES = 'node_modules/'
+
+/**
+ * devDependencies in the final image: per application (the folder whose node_modules holds them),
+ * their bytes, placed on the layer that holds most of them. The fix (`npm ci --omit=dev`, or
+ * `npm prune --omit=dev` in the same RUN) removes exactly those packages.
+ */
+export function devDependencyFindings(
+  packages: ReadonlyArray<{ ecosystem: string; bytes: number; dev?: boolean; layer: number; path?: string }>,
+  describe: (bytes: number) => string
+): Array<Finding & { layer: number }> {
+  const byApplication = new Map<string, { bytes: number; count: number; byLayer: Map<number, number> }>()
+  for (const item of packages) {
+    if (item.ecosystem !== 'npm' || item.dev !== true || item.path === undefined) continue
+    const at = item.path.startsWith(MODULES) ? 0 : item.path.indexOf(`/${MODULES}`) + 1
+    const application = `/${item.path.slice(0, Math.max(0, at - 1))}`
+    const entry = byApplication.get(application) ?? { bytes: 0, count: 0, byLayer: new Map<number, number>() }
+    entry.bytes += item.bytes
+    entry.count++
+    entry.byLayer.set(item.layer, (entry.byLayer.get(item.layer) ?? 0) + item.bytes)
+    byApplication.set(application, entry)
+  }
+  return [...byApplication].map(([application, { bytes, count, byLayer }]) => ({
+    rule: 'dev-dependencies' as const,
+    message: `${count} ${count === 1 ? 'package' : 'packages'} that only the devDependencies of ${application} need ${count === 1 ? 'is' : 'are'} in the final image (${describe(bytes)}): install with npm ci --omit=dev`,
+    layer: [...byLayer.entries()].sort((a, b) => b[1] - a[1])[0][0],
+    savings: bytes
+  }))
+}
+
+/** Bytes a line writes and a later line hides that are worth a finding; less is noise. */
+export const HIDDEN_VERSIONS_MIN_BYTES = 1_000_000
+
+/**
+ * Bytes a Dockerfile line writes that a later line deletes or replaces: they stay in the first
+ * line's layer. Removing them in the line that writes them (or not writing them) saves them all.
+ * Bytes of the base image's layers are not counted: no line of this Dockerfile can avoid them.
+ */
+export function hiddenVersionFindings(
+  waste: ReadonlyArray<{ writtenBy: number; hiddenBy: number; bytes: number }>,
+  lineOf: (layer: number) => number | undefined,
+  fromBase: (layer: number) => boolean,
+  describe: (bytes: number) => string
+): Array<Finding & { layer: number }> {
+  const byPair = new Map<string, { writtenBy: number; written: number; hidden: number; bytes: number }>()
+  for (const item of waste) {
+    const written = lineOf(item.writtenBy)
+    const hidden = lineOf(item.hiddenBy)
+    if (written === undefined || hidden === undefined || fromBase(item.writtenBy)) continue
+    const key = `${written}:${hidden}`
+    const entry = byPair.get(key) ?? { writtenBy: item.writtenBy, written, hidden, bytes: 0 }
+    entry.bytes += item.bytes
+    byPair.set(key, entry)
+  }
+  return [...byPair.values()]
+    .filter(entry => entry.bytes >= HIDDEN_VERSIONS_MIN_BYTES)
+    .map(entry => ({
+      rule: 'hidden-versions' as const,
+      message: `line ${entry.written} writes ${describe(entry.bytes)} that line ${entry.hidden} deletes or replaces: the bytes stay in the image (remove them in the RUN that writes them)`,
+      layer: entry.writtenBy,
+      savings: entry.bytes
+    }))
 }

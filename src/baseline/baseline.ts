@@ -2,7 +2,7 @@ import { Input } from '../constants.js'
 import { FILE_LIMITS, readRegularFile } from '../files/safe-read.js'
 import { shownValue } from '../shown.js'
 import { instructionKey } from '../report/instruction.js'
-import type { ChangedPart, PlatformDelta, PlatformReport, Report, StageBytes } from '../report/report.js'
+import type { ChangedPart, PackageChange, PackageReport, PlatformDelta, PlatformReport, Report, StageBytes } from '../report/report.js'
 export type { ChangedPart, PlatformDelta } from '../report/report.js'
 import type { BlobSource } from '../image/blobs.js'
 import { layerHistory, resolveImage } from '../image/measure.js'
@@ -43,6 +43,8 @@ export interface BaselinePlatform {
   vulnerabilities?: SeverityCounts
   stages?: StageBytes[]
   layers: BaselineLayer[]
+  /** The baseline's packages, when its report had them. */
+  packages?: Array<Pick<PackageReport, 'ecosystem' | 'name' | 'version' | 'bytes'>>
 }
 
 export class BaselineError extends Error {}
@@ -65,6 +67,7 @@ export function baselineFromReport(report: Pick<Report, 'platforms' | 'createdAt
       wastedBytes: platform.wastedBytes,
       ...(platform.vulnerabilities ? { vulnerabilities: platform.vulnerabilities } : {}),
       ...(platform.stages ? { stages: platform.stages } : {}),
+      ...(platform.packages ? { packages: platform.packages.map(item => ({ ecosystem: item.ecosystem, name: item.name, version: item.version, bytes: item.bytes })) } : {}),
       layers: platform.layers.map(layer => ({ digest: layer.digest, size: layer.size, compressedSize: layer.compressedSize, key: layerKey(layer), ...(layer.instruction ? { label: layer.instruction } : {}), ...(layer.line ? { line: layer.line } : {}) }))
     }))
   }
@@ -106,7 +109,8 @@ function checkReport(report: unknown): string | undefined {
     eachOf(top.platforms as unknown[], 'platforms', (platform, at) => {
       const severities: Record<string, FieldCheck> = Object.fromEntries(SEVERITIES.map(severity => [severity, BYTES]))
       return (
-        check(platform, at, { platform: TEXT, size: BYTES, compressedSize: BYTES, layerCount: BYTES, wastedBytes: BYTES, layers: LIST }, { vulnerabilities: RECORD, stages: LIST }) ??
+        check(platform, at, { platform: TEXT, size: BYTES, compressedSize: BYTES, layerCount: BYTES, wastedBytes: BYTES, layers: LIST }, { vulnerabilities: RECORD, stages: LIST, packages: LIST }) ??
+        (platform.packages ? eachOf(platform.packages as unknown[], `${at}packages`, (item, inner) => check(item, inner, { ecosystem: TEXT, name: TEXT, version: TEXT, bytes: BYTES })) : undefined) ??
         (platform.vulnerabilities ? check(platform.vulnerabilities as Record<string, unknown>, `${at}vulnerabilities.`, severities) : undefined) ??
         (platform.stages ? eachOf(platform.stages as unknown[], `${at}stages`, (stage, inner) => check(stage, inner, { stage: TEXT, bytes: BYTES })) : undefined) ??
         eachOf(platform.layers as unknown[], `${at}layers`, (layer, inner) =>
@@ -194,6 +198,41 @@ function sums<T>(
   return map
 }
 
+const TOP_PACKAGE_CHANGES = 10
+
+/** Packages added, removed, or whose bytes changed, largest change first; a package is its ecosystem and name. */
+export function packageChanges(current: readonly Pick<PackageReport, 'ecosystem' | 'name' | 'version' | 'bytes'>[], base: NonNullable<BaselinePlatform['packages']>): PackageChange[] {
+  const byKey = (items: typeof current) => {
+    const map = new Map<string, { ecosystem: PackageReport['ecosystem']; name: string; version: string; bytes: number }>()
+    for (const item of items) {
+      const key = `${item.ecosystem}\u0000${item.name}`
+      const entry = map.get(key) ?? { ecosystem: item.ecosystem, name: item.name, version: item.version, bytes: 0 }
+      entry.bytes += item.bytes
+      map.set(key, entry)
+    }
+    return map
+  }
+  const now = byKey(current)
+  const before = byKey(base)
+  const result: PackageChange[] = []
+  for (const key of new Set([...now.keys(), ...before.keys()])) {
+    const after = now.get(key)
+    const earlier = before.get(key)
+    const item = (after ?? earlier)!
+    const bytes = (after?.bytes ?? 0) - (earlier?.bytes ?? 0)
+    if (after && earlier && bytes === 0 && after.version === earlier.version) continue
+    result.push({
+      ecosystem: item.ecosystem,
+      name: item.name,
+      bytes,
+      change: !earlier ? 'added' : !after ? 'removed' : 'changed',
+      ...(after ? { version: after.version } : {}),
+      ...(earlier && after?.version !== earlier.version ? { baseVersion: earlier.version } : {})
+    })
+  }
+  return result.sort((a, b) => Math.abs(b.bytes) - Math.abs(a.bytes) || a.name.localeCompare(b.name)).slice(0, TOP_PACKAGE_CHANGES)
+}
+
 export function computeDelta(current: PlatformReport, base: BaselinePlatform): PlatformDelta {
   const size = base.size === undefined ? null : current.size - base.size
   const vulnerabilities =
@@ -217,6 +256,7 @@ export function computeDelta(current: PlatformReport, base: BaselinePlatform): P
     instructions: changes(
       sums(current.layers, layerKey, bytesOf as (layer: PlatformReport['layers'][number]) => number | undefined, layer => layer.line, layer => layer.instruction),
       sums(base.layers, layer => layer.key, bytesOf as (layer: BaselineLayer) => number | undefined, layer => layer.line, layer => layer.label)
-    )
+    ),
+    ...(current.packages && base.packages ? { packages: packageChanges(current.packages, base.packages) } : {})
   }
 }

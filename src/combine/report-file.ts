@@ -95,6 +95,7 @@ const level = oneOf(['error', 'warning'] as const)
 const status = oneOf(['pass', 'warn', 'fail'] as const)
 
 const source = object({ layer: text }, { instruction: text, line: lineNumber, stage: text })
+const ecosystem = oneOf(['deb', 'apk', 'npm', 'python', 'go'] as const)
 const changedPart = object({ name: text, bytes: signedBytes }, { line: lineNumber })
 
 const historyPoint = object({
@@ -134,8 +135,13 @@ const platform = object(
       vulnerabilities: nullable(severityCounts(signedBytes)),
       stages: list(changedPart),
       instructions: list(changedPart)
+    }, {
+      packages: list(object({ ecosystem, name: text, bytes: signedBytes, change: oneOf(['added', 'removed', 'changed'] as const) }, { version: text, baseVersion: text }))
     }),
-    drift: object({ from: text }, { referenceSize: bytes, commit: commitSha, date: text, size: signedBytes, sizeRatio: nullable(finite), unresolved: text })
+    drift: object({ from: text }, { referenceSize: bytes, commit: commitSha, date: text, size: signedBytes, sizeRatio: nullable(finite), unresolved: text }),
+    packages: list(object({ ecosystem, name: text, version: text, bytes, files: bytes, layer: text }, { dev: flag, path: text, instruction: text, line: lineNumber, stage: text })),
+    unpackaged: list(object({ directory: text, bytes, files: bytes })),
+    packageNotes: list(text)
   }
 )
 
@@ -151,7 +157,7 @@ const imageReport = object(
         { severity, fixableOnly: flag, layer: text, unresolved: text }
       )
     ),
-    smells: list(object({ rule: ruleName<SmellRule>(), level, message: text }, { file: text, line: lineNumber, platforms: list(text) }))
+    smells: list(object({ rule: ruleName<SmellRule>(), level, message: text }, { file: text, line: lineNumber, platforms: list(text), savings: bytes }))
   },
   {
     digest: text,

@@ -76,8 +76,11 @@ export interface HiddenVersion {
   hiddenBy: number
 }
 
-/** Sees a visible path of the final filesystem, its size and the index of the layer that wrote it. */
-export type FileVisitor = (path: string, size: number, layer: number) => void
+/**
+ * Sees a visible path of the final filesystem, its size, the index of the layer that wrote it, and
+ * the package that owns it (see setOwner; -1 for none).
+ */
+export type FileVisitor = (path: string, size: number, layer: number, owner: number) => void
 
 export interface VisibleFile {
   path: string
@@ -126,11 +129,20 @@ export class OverlayFilesystem {
   private sizes = new Float64Array(1024)
   private layers = new Uint16Array(1024)
   private hidden = new Uint8Array(1024)
+  /** The owner of each file plus one (0: none). */
+  private owners = new Int32Array(1024)
   private fileCount = 0
+  /**
+   * Targets of symbolic links near the root (`bin -> usr/bin`, `lib64 -> usr/lib64`): package
+   * databases name paths through them. Deeper links are not kept, so that memory stays bounded.
+   */
+  private readonly shallowLinks = new Map<number, string>()
   /** Hard links by the file whose content they share (links are rare: a Map is enough). */
   private readonly linksTo = new Map<number, number[]>()
   /** Bytes of file versions that no longer show in the filesystem. */
   wastedBytes = 0
+  /** Those bytes by the layer that wrote them and the layer that hid them (`writtenBy * 65536 + hiddenBy`). */
+  readonly wasteByLayers = new Map<number, number>()
   readonly topWaste: TopList<HiddenVersion>
 
   constructor(topCount = 10) {
@@ -148,6 +160,9 @@ export class OverlayFilesystem {
       const hidden = new Uint8Array(this.hidden.length * 2)
       hidden.set(this.hidden)
       this.hidden = hidden
+      const owners = new Int32Array(this.owners.length * 2)
+      owners.set(this.owners)
+      this.owners = owners
     }
     this.sizes[this.fileCount] = size
     this.layers[this.fileCount] = layer
@@ -171,6 +186,8 @@ export class OverlayFilesystem {
       }
     }
     this.wastedBytes += size
+    const pair = this.layers[id] * 0x10000 + hiddenBy
+    this.wasteByLayers.set(pair, (this.wasteByLayers.get(pair) ?? 0) + size)
     if (this.topWaste.wants(size)) this.topWaste.add({ path, size, writtenBy: this.layers[id], hiddenBy })
   }
 
@@ -241,6 +258,49 @@ export class OverlayFilesystem {
     return node
   }
 
+  /**
+   * The file a path names, following the links kept near the root as the kernel would (a link's
+   * target is relative to its folder); undefined when the path shows no file.
+   */
+  private resolveFile(path: string): number | undefined {
+    let names = path.split('/')
+    for (let hops = 0; hops < 16; hops++) {
+      let node: Directory | number = this.root
+      let index = 0
+      for (; index < names.length; index++) {
+        if (typeof node === 'number') break
+        const next: Directory | number | undefined = node.children.get(names[index])
+        if (next === undefined) return undefined
+        node = next
+      }
+      // A link near the root named last stands for a folder (`/bin` on a merged /usr): no package owns it.
+      if (index === names.length) return typeof node === 'number' && !this.shallowLinks.has(node) ? node : undefined
+      const target = this.shallowLinks.get(node as number)
+      if (target === undefined) return undefined
+      const folder = names.slice(0, index - 1)
+      const joined = target.startsWith('/') ? target.split('/') : [...folder, ...target.split('/')]
+      const resolved: string[] = []
+      for (const name of [...joined, ...names.slice(index)]) {
+        if (name === '' || name === '.') continue
+        if (name === '..') resolved.pop()
+        else resolved.push(name)
+      }
+      names = resolved
+    }
+    return undefined
+  }
+
+  /**
+   * Makes `owner` the owner of the visible file at `path` (through links near the root), unless
+   * it has one already: the first database to claim a file keeps it. Returns whether it did.
+   */
+  setOwner(path: string, owner: number): boolean {
+    const id = this.resolveFile(path)
+    if (id === undefined || this.owners[id] !== 0) return false
+    this.owners[id] = owner + 1
+    return true
+  }
+
   /** The layer whose version of a file is visible, or undefined when the path shows no file. */
   visibleLayer(path: string): number | undefined {
     const node = this.lookup(path)
@@ -282,6 +342,7 @@ export class OverlayFilesystem {
     }
     const id = this.newFile(kind === EntryKind.File ? size : 0, layer)
     parent.children.set(name, id)
+    if (kind === EntryKind.Symlink && linkName !== '' && path.indexOf('/', path.indexOf('/') + 1) < 0) this.shallowLinks.set(id, linkName)
     if (kind === EntryKind.Hardlink) {
       const target = this.lookup(normalizeLink(linkName))
       if (typeof target === 'number') {
@@ -326,11 +387,11 @@ export class OverlayFilesystem {
         const wanted = childSize > 0 && files.wants(childSize)
         if (!wanted && visit === undefined) continue
         const childPath = frame.path === '' ? name : `${frame.path}/${name}`
-        visit?.(childPath, childSize, this.layers[child])
+        visit?.(childPath, childSize, this.layers[child], this.owners[child] - 1)
         if (wanted) files.add({ path: childPath, size: childSize, layer: this.layers[child] })
       } else {
         const childPath = frame.path === '' ? name : `${frame.path}/${name}`
-        visit?.(`${childPath}/`, 0, child.layer)
+        visit?.(`${childPath}/`, 0, child.layer, -1)
         stack.push({ path: childPath, directory: child, children: child.children.entries(), size: 0, files: 0 })
       }
     }

@@ -18,10 +18,11 @@ import { StringDecoder } from 'node:string_decoder'
 import { once } from 'node:events'
 import type { SecretFinding } from '../analysis/secret-files.js'
 import type { EntryKind } from './filesystem.js'
+import { checkLayerPackages, type LayerPackages } from './packages.js'
 import { checkDigest } from './types.js'
 
 /** Bump when the files' meaning changes: older folders are then ignored. */
-export const LAYER_STORE_VERSION = 1
+export const LAYER_STORE_VERSION = 2
 
 export interface LayerSummary {
   version: number
@@ -32,6 +33,8 @@ export interface LayerSummary {
   /** The byte length of the entries file, checked before it is replayed. */
   entriesBytes: number
   secrets: SecretFinding[]
+  /** What the layer's package databases say (see packages.ts); absent when it held none. */
+  packages?: LayerPackages
 }
 
 const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
@@ -49,7 +52,9 @@ function parseSummary(text: string): LayerSummary | undefined {
   if (typeof value !== 'object' || value === null || value.version !== LAYER_STORE_VERSION) return undefined
   if (![value.size, value.files, value.entries, value.entriesBytes].every(isCount)) return undefined
   if (!Array.isArray(value.secrets) || !value.secrets.every(isFinding)) return undefined
-  return value as LayerSummary
+  const packages = checkLayerPackages(value.packages)
+  if (packages === 'damaged') return undefined
+  return { ...(value as LayerSummary), ...(packages ? { packages } : {}) }
 }
 
 /** A name no other writer uses: this process, and random bytes for writers within it. */

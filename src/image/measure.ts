@@ -6,6 +6,8 @@ import { isAttestationDescriptor, isAttestationManifest, notAnImage } from './im
 import { compressionOf, decompressor } from './decompress.js'
 import { entryKind, EntryKind, OverlayFilesystem, type FileVisitor, type HiddenVersion, type VisibleDirectory, type VisibleFile } from './filesystem.js'
 import type { EntryVisitor, LayerStore, LayerSummary } from './layer-store.js'
+import { PackageAttributor, type PackageMeasurement, type UnpackagedBytes } from './package-usage.js'
+import { PackageCapture, type LayerPackages } from './packages.js'
 import { TarScanner } from './tar.js'
 import {
   INDEX_TYPES,
@@ -50,6 +52,16 @@ export interface PlatformMeasurement {
   topWaste: HiddenVersion[]
   /** Files of the final filesystem that hold credentials, with the index of the layer that wrote them. */
   secrets: Array<SecretFinding & { layer: number }>
+  /** The final filesystem's bytes by package, largest first (see package-usage.ts). */
+  packages: PackageMeasurement[]
+  /** The bytes no package owns, by top folder, largest first. */
+  unpackaged: UnpackagedBytes[]
+  /** Package databases not read, or read in part, and why. */
+  packageNotes: string[]
+  /** The packages by the owner number a FileVisitor sees. */
+  packageOwners: PackageMeasurement[]
+  /** Wasted bytes by the layer that wrote them and the layer that hid them, largest first. */
+  wasteByLayers: Array<{ writtenBy: number; hiddenBy: number; bytes: number }>
 }
 
 export interface PlatformImage {
@@ -193,6 +205,7 @@ export async function readLayer(
   let size = 0
   let files = 0
   const secrets: SecretFinding[] = []
+  const packageCapture = new PackageCapture()
   const scanner = new TarScanner(
     entry => {
       const kind = entryKind(entry.type, entry.path)
@@ -202,7 +215,8 @@ export async function readLayer(
       }
       writer.add(entry.path, kind, entry.size, entry.linkName)
       apply(entry.path, kind, entry.size, entry.linkName)
-      return kind === EntryKind.File && isSecretCandidate(entry.path)
+      if (kind !== EntryKind.File) return false
+      return isSecretCandidate(entry.path) || packageCapture.wants(entry)
     },
     (entry, content) => {
       const finding = inspectSecretCandidate(entry.path, content)
@@ -230,6 +244,7 @@ export async function readLayer(
   })
   // Which stream failed first: a blob that does not decode may be another blob, and its digest says so.
   let failed: 'blob' | 'decoder' | undefined
+  let packages: LayerPackages | undefined
   try {
     const transform = decompressor(compressionOf(layer.mediaType))
     const blob = await source.open(layer)
@@ -240,14 +255,15 @@ export async function readLayer(
     // The source's stream ends only once the blob is verified: a decoder that stopped early must not
     // let an unverified remainder pass.
     if (!blob.readableEnded) throw new Error('the layer was not read to its end')
-    await commit({ size, files, secrets })
+    packages = packageCapture.finish()
+    await commit({ size, files, secrets, ...(packages ? { packages } : {}) })
   } catch (error) {
     await writer.discard()
     if (error instanceof BlobIntegrityError) throw error
     if (failed === 'decoder') await verifyWhole(source, layer)
     throw new ImageFormatError(`layer ${layer.digest} of ${source.label}: ${(error as Error).message}`)
   }
-  return { version: 0, size, files, entries: writer.entries, entriesBytes: writer.bytes, secrets }
+  return { version: 0, size, files, entries: writer.entries, entriesBytes: writer.bytes, secrets, ...(packages ? { packages } : {}) }
 }
 
 /** Reads a blob to its end for its verification alone; throws only when it is not the blob it should be. */
@@ -290,6 +306,7 @@ export async function measureImage(
     const layers: LayerMeasurement[] = []
     const filesystem = new OverlayFilesystem(options.topCount ?? 10)
     const secrets: Array<SecretFinding & { layer: number }> = []
+    const layerPackages: Array<LayerPackages | undefined> = []
     for (const [index, layer] of platform.layers.entries()) {
       const content = await readLayer(
         source,
@@ -299,6 +316,7 @@ export async function measureImage(
         () => options.onLayer?.(platform.platform, index, layer)
       )
       for (const finding of content.secrets) secrets.push({ ...finding, layer: index })
+      layerPackages.push(content.packages)
       layers.push({
         digest: layer.digest,
         size: content.size,
@@ -309,7 +327,18 @@ export async function measureImage(
       })
     }
     const size = layers.reduce((sum, layer) => sum + layer.size, 0)
-    const largest = filesystem.largest(options.topCount ?? 10, options.visitFiles?.(platform))
+    const attribution = new PackageAttributor(filesystem, layerPackages)
+    const visitor = options.visitFiles?.(platform)
+    const largest = filesystem.largest(
+      options.topCount ?? 10,
+      visitor === undefined
+        ? attribution.visit
+        : (path, fileSize, layer, owner) => {
+            attribution.visit(path, fileSize, layer, owner)
+            visitor(path, fileSize, layer, owner)
+          }
+    )
+    const packages = attribution.finish()
     const measurement: PlatformMeasurement = {
       platform: platform.platform,
       digest: platform.manifest.digest,
@@ -324,7 +353,14 @@ export async function measureImage(
       topDirectories: largest.directories,
       topWaste: filesystem.topWaste.items,
       // A secret file counts only while the version that holds it is the visible one.
-      secrets: secrets.filter(finding => filesystem.visibleLayer(finding.path) === finding.layer)
+      secrets: secrets.filter(finding => filesystem.visibleLayer(finding.path) === finding.layer),
+      packages: packages.packages,
+      unpackaged: packages.unpackaged,
+      packageNotes: packages.notes,
+      packageOwners: packages.owners,
+      wasteByLayers: [...filesystem.wasteByLayers]
+        .map(([pair, bytes]) => ({ writtenBy: Math.floor(pair / 0x10000), hiddenBy: pair % 0x10000, bytes }))
+        .sort((a, b) => b.bytes - a.bytes)
     }
     results.push(measurement)
     options.onPlatform?.(measurement)

@@ -30,6 +30,16 @@ export interface TarEntry {
   sparse?: true
 }
 
+/**
+ * Receives one entry's content as it streams past, chunk by chunk (views into the stream's buffers:
+ * copy what is kept), then `end`. For files read in part or whole whatever their size, such as a
+ * package database or an executable searched for a marker.
+ */
+export interface ContentSink {
+  write(chunk: Buffer): void
+  end(): void
+}
+
 /** A tar stream that cannot be read; the message names the entry and the value at fault. */
 export class TarFormatError extends Error {}
 
@@ -531,15 +541,17 @@ export class TarScanner {
   private metaPadding = 0
   private ended = false
   private capture: { entry: TarEntry; chunks: Buffer[]; remaining: number } | undefined
+  private sink: { sink: ContentSink; remaining: number } | undefined
   /** Bytes of the tar stream consumed so far. */
   bytes = 0
 
   /**
    * `onEntry` may return true to receive the entry's content through `onContent`: meant for a few
-   * small files (up to MAX_CAPTURE bytes), such as configuration that may hold credentials.
+   * small files (up to MAX_CAPTURE bytes), such as configuration that may hold credentials; or a
+   * ContentSink, which sees the content of a regular file of any size as it streams past.
    */
   constructor(
-    private readonly onEntry: (entry: TarEntry) => boolean | void,
+    private readonly onEntry: (entry: TarEntry) => boolean | ContentSink | void,
     private readonly onContent?: (entry: TarEntry, content: Buffer) => void
   ) {}
 
@@ -552,6 +564,7 @@ export class TarScanner {
       if (this.skipBytes > 0) {
         const step = Math.min(this.skipBytes, length - pos)
         if (this.capture !== undefined) this.takeContent(chunk, pos, step)
+        else if (this.sink !== undefined) this.feedSink(chunk, pos, step)
         this.skipBytes -= step
         pos += step
       } else if (this.metaRemaining > 0) {
@@ -611,7 +624,25 @@ export class TarScanner {
     if (wanted === true && this.onContent && entry.type === 'file' && entry.sparse === undefined && stored <= MAX_CAPTURE) {
       this.capture = { entry, chunks: [], remaining: stored }
       if (stored === 0) this.finishCapture()
+    } else if (typeof wanted === 'object' && wanted !== null && entry.type === 'file' && entry.sparse === undefined) {
+      // A sparse file's stored bytes are not its content in order: no sink sees them.
+      this.sink = { sink: wanted, remaining: stored }
+      if (stored === 0) this.finishSink()
     }
+  }
+
+  private feedSink(chunk: Buffer, pos: number, step: number): void {
+    const sink = this.sink!
+    const take = Math.min(step, sink.remaining)
+    if (take > 0) sink.sink.write(chunk.subarray(pos, pos + take))
+    sink.remaining -= take
+    if (sink.remaining === 0) this.finishSink()
+  }
+
+  private finishSink(): void {
+    const { sink } = this.sink!
+    this.sink = undefined
+    sink.end()
   }
 
   private takeContent(chunk: Buffer, pos: number, step: number): void {

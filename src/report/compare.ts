@@ -1,6 +1,6 @@
 import { formatSize } from '../config/size.js'
 import { SEVERITIES } from '../scan/trivy-report.js'
-import type { Report } from './report.js'
+import type { PackageChange, Report } from './report.js'
 import type { Table } from './table.js'
 
 /** Growth above this share of the baseline is marked in tables. */
@@ -39,11 +39,19 @@ export function deltaTable(report: Report): Table | undefined {
   }
 }
 
-/** The stages and Dockerfile lines whose bytes changed most. */
+/** `@aws-sdk/client-s3 3.1.0 added (npm)`, `libssl3 3.0.11 → 3.0.13 (deb)`. */
+export function packageChangeText(change: PackageChange): string {
+  const shown = change.version || change.baseVersion
+  const version = change.change === 'changed' && change.baseVersion !== undefined ? ` ${change.baseVersion} → ${change.version}` : shown ? ` ${shown}` : ''
+  return `${change.name}${version} ${change.change} (${change.ecosystem})`
+}
+
+/** The stages, Dockerfile lines and packages whose bytes changed most. */
 export function changeTable(report: Report): Table | undefined {
   const rows = report.platforms.flatMap(platform => [
     ...(platform.delta?.stages ?? []).map(change => [platform.platform, `stage ${change.name}`, '', formatChange(change.bytes, null)]),
-    ...(platform.delta?.instructions ?? []).map(change => [platform.platform, change.name, change.line ? String(change.line) : '', formatChange(change.bytes, null)])
+    ...(platform.delta?.instructions ?? []).map(change => [platform.platform, change.name, change.line ? String(change.line) : '', formatChange(change.bytes, null)]),
+    ...(platform.delta?.packages ?? []).map(change => [platform.platform, packageChangeText(change), '', formatChange(change.bytes, null)])
   ])
   if (rows.length === 0) return undefined
   return { headers: ['Platform', 'What changed', 'Line', 'Bytes'], align: ['left', 'left', 'right', 'right'], rows }

@@ -4,6 +4,7 @@ import { BASE_IMAGE, type LayerOrigin } from '../analysis/attribution.js'
 import type { Smell } from '../analysis/smells.js'
 import type { PlatformMeasurement } from '../image/measure.js'
 import type { HistorySummary, PlatformDrift } from '../history/types.js'
+import type { Ecosystem, PackageMeasurement, UnpackagedBytes } from '../image/package-usage.js'
 import type { Severity, SeverityCounts, Vulnerability } from '../scan/trivy-report.js'
 
 /** The JSON report, schema version 1: the contract other tools read. Fields are only ever added. */
@@ -92,6 +93,9 @@ export interface DirectoryReport extends Source {
   files: number
 }
 
+/** One package of the final filesystem, with the layer (and Dockerfile line) that installed it. */
+export interface PackageReport extends Source, Omit<PackageMeasurement, 'layer'> {}
+
 export interface WasteReport {
   path: string
   size: number
@@ -129,6 +133,12 @@ export interface PlatformReport {
   delta?: PlatformDelta
   /** With `max-drift`: the growth since its pinned reference. */
   drift?: PlatformDrift
+  /** The final filesystem's bytes by package, largest first. */
+  packages?: PackageReport[]
+  /** Bytes that no package owns, by top folder. */
+  unpackaged?: UnpackagedBytes[]
+  /** Package databases not read, or read in part, and why. */
+  packageNotes?: string[]
 }
 
 export interface FindingReport extends Vulnerability {
@@ -170,6 +180,9 @@ function sourceOf(measurement: PlatformMeasurement, origins: Array<LayerOrigin |
   }
 }
 
+/** Packages kept in a platform's report, largest first: far above any image's, and a bound on the report. */
+export const MAX_REPORTED_PACKAGES = 20_000
+
 /** A platform's entry of the report; `origins` (from the Dockerfile) adds instructions, lines and stages. */
 export function platformReport(measurement: PlatformMeasurement, origins?: Array<LayerOrigin | undefined>): PlatformReport {
   const known = origins !== undefined && origins.every(origin => origin !== undefined)
@@ -206,7 +219,19 @@ export function platformReport(measurement: PlatformMeasurement, origins?: Array
       size: waste.size,
       writtenBy: sourceOf(measurement, origins, waste.writtenBy),
       hiddenBy: sourceOf(measurement, origins, waste.hiddenBy)
-    }))
+    })),
+    packages: measurement.packages.slice(0, MAX_REPORTED_PACKAGES).map(item => ({
+      ecosystem: item.ecosystem,
+      name: item.name,
+      version: item.version,
+      bytes: item.bytes,
+      files: item.files,
+      ...(item.dev !== undefined ? { dev: item.dev } : {}),
+      ...(item.path !== undefined ? { path: `/${item.path}` } : {}),
+      ...sourceOf(measurement, origins, item.layer)
+    })),
+    unpackaged: measurement.unpackaged.map(group => ({ ...group, directory: group.directory === '/' ? '/' : `/${group.directory}` })),
+    ...(measurement.packageNotes.length > 0 ? { packageNotes: measurement.packageNotes } : {})
   }
   if (known) {
     const stages = new Map<string, StageBytes>()
@@ -260,4 +285,16 @@ export interface PlatformDelta {
   stages: ChangedPart[]
   /** Dockerfile instructions whose layers grew or shrank most. */
   instructions: ChangedPart[]
+  /** Packages added, removed, or whose bytes changed most; absent when the baseline has no packages. */
+  packages?: PackageChange[]
+}
+
+export interface PackageChange {
+  ecosystem: Ecosystem
+  name: string
+  /** The change of its bytes. */
+  bytes: number
+  change: 'added' | 'removed' | 'changed'
+  version?: string
+  baseVersion?: string
 }

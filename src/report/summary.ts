@@ -33,18 +33,25 @@ export interface PlatformTables {
   stages?: Table
   files: Table
   waste?: Table
+  packages?: Table
+  unpackaged?: Table
 }
 
 export interface SummaryTables {
   platforms: Table
   budgets?: Table
   smells?: Table
+  /** Smells about size with the bytes their fix saves, most first, and the total. */
+  savings?: { table: Table; total: number }
   vulnerabilities?: Table
   findings?: Table
   details: PlatformTables[]
 }
 
 const TOP_FINDINGS = 10
+/** Packages shown per platform; the report has them all. */
+export const TOP_PACKAGES = 10
+const TOP_UNPACKAGED = 5
 
 const where = (source: { instruction?: string; line?: number; layer: string }): string =>
   source.instruction ? `${instructionText(source.instruction)} (line ${source.line})` : `layer ${source.layer.slice(7, 19)}`
@@ -92,6 +99,18 @@ export function summaryTables(report: Report, marks: Record<Status, string>): Su
             smell.message
           ])
         }
+  const saving = report.smells.filter(smell => (smell.savings ?? 0) > 0).sort((a, b) => b.savings! - a.savings!)
+  const savings =
+    saving.length === 0
+      ? undefined
+      : {
+          table: {
+            headers: ['Saves', 'Line', 'Smell', 'What to change'],
+            align: ['right', 'right', 'left', 'left'] as Table['align'],
+            rows: saving.map(smell => [formatSize(smell.savings!), smell.line ? String(smell.line) : '', smell.rule, smell.message])
+          },
+          total: saving.reduce((sum, smell) => sum + smell.savings!, 0)
+        }
   const details = report.platforms.map(platform => {
     const tables: PlatformTables = {
       platform: platform.platform,
@@ -122,6 +141,23 @@ export function summaryTables(report: Report, marks: Record<Status, string>): Su
           ...platform.stages.map(stage => [formatSize(stage.bytes), `${stage.stage} (${stage.layers} ${stage.layers === 1 ? 'layer' : 'layers'})`]),
           ...(platform.copies ?? []).map(copy => [formatSize(copy.bytes), `COPY --from=${copy.from} (line ${copy.line})`])
         ]
+      }
+    }
+    if (platform.packages && platform.packages.length > 0) {
+      tables.packages = {
+        headers: ['Bytes', 'Package', 'Version', 'Kind', 'Installed by'],
+        align: ['right', 'left', 'left', 'left', 'left'],
+        rows: platform.packages
+          .slice(0, TOP_PACKAGES)
+          .map(item => [formatSize(item.bytes), item.name, item.version, `${item.ecosystem}${item.dev ? ' (dev)' : ''}`, where(item)])
+      }
+    }
+    // Without any package database every byte is unpackaged: the largest folders say it already.
+    if (platform.packages && platform.packages.length > 0 && platform.unpackaged && platform.unpackaged.length > 0) {
+      tables.unpackaged = {
+        headers: ['Bytes', 'Files', 'Folder'],
+        align: ['right', 'right', 'left'],
+        rows: platform.unpackaged.slice(0, TOP_UNPACKAGED).map(group => [formatSize(group.bytes), String(group.files), group.directory])
       }
     }
     if (platform.topWaste.length > 0) {
@@ -173,7 +209,7 @@ export function summaryTables(report: Report, marks: Record<Status, string>): Su
             finding.layer ? where(finding.layer) : ''
           ])
         }
-  return { platforms, budgets, smells, vulnerabilities, findings, details }
+  return { platforms, budgets, smells, savings, vulnerabilities, findings, details }
 }
 
 function buildLine(report: Report): string | undefined {
@@ -188,6 +224,8 @@ function detailSections(details: PlatformTables): Array<[string, Table]> {
   if (details.stages) sections.push([`Where the bytes of ${details.platform} come from`, details.stages])
   sections.push([`Largest layers of ${details.platform}`, details.layers])
   sections.push([`Largest files of ${details.platform}`, details.files])
+  if (details.packages) sections.push([`Largest packages of ${details.platform}`, details.packages])
+  if (details.unpackaged) sections.push([`Bytes of ${details.platform} no package owns`, details.unpackaged])
   if (details.waste) sections.push([`Wasted bytes of ${details.platform}`, details.waste])
   return sections
 }
@@ -245,6 +283,7 @@ export function markdownSummary(report: Report, options: MarkdownOptions = {}): 
   const drift = historyLines(report)
   if (history || drift.length > 0) parts.push('#### History', ...(history ? [history] : []), ...(drift.length > 0 ? [drift.map(line => `- ${line}`).join('\n')] : []))
   if (tables.smells) parts.push('#### Smells', markdownTable(tables.smells))
+  if (tables.savings) parts.push(`#### What to do: ${formatSize(tables.savings.total)} could be saved`, markdownTable(tables.savings.table))
   const vulnerabilities = report.baseline ? vulnerabilityChangeTable(report) : tables.vulnerabilities
   if (vulnerabilities) parts.push(`#### Vulnerabilities (${report.scan?.source})`, markdownTable(vulnerabilities))
   if (tables.findings) parts.push(`<details><summary>Worst findings with a fix</summary>\n\n${markdownTable(tables.findings)}\n\n</details>`)
@@ -277,6 +316,7 @@ export function textSummary(report: Report): string {
   const history = historyLines(report)
   if (history.length > 0) parts.push(history.join('\n'))
   if (tables.smells) parts.push(`Smells:\n${textTable(tables.smells)}`)
+  if (tables.savings) parts.push(`What to do (${formatSize(tables.savings.total)} could be saved):\n${textTable(tables.savings.table)}`)
   if (tables.vulnerabilities) parts.push(`Vulnerabilities (${report.scan?.source}):\n${textTable(tables.vulnerabilities)}`)
   if (tables.findings) parts.push(`Worst findings with a fix:\n${textTable(tables.findings)}`)
   if (report.scan?.error) parts.push(`Not scanned: ${report.scan.error}`)
