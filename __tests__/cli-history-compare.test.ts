@@ -171,7 +171,7 @@ describe('image-budget compare', () => {
     mkdirSync(path.join(cwd, 'empty'))
     expect((await cli(['compare', 'before.json', 'empty'], cwd)).stderr).toBe('error: compare: empty is a folder without index.json, not an OCI layout\n')
     writeFileSync(path.join(cwd, 'bad.json'), JSON.stringify({ ...before, platforms: [{ ...before.platforms[0], packages: [{ name: 'x', bytes: -1 }] }] }))
-    expect((await cli(['compare', 'bad.json', 'before.json'], cwd)).stderr).toBe('error: compare: bad.json: platforms[0].packages[0] is not a package ({ ecosystem, name, version, bytes })\n')
+    expect((await cli(['compare', 'bad.json', 'before.json'], cwd)).stderr).toBe('error: compare: bad.json is not an image-budget report: platforms[0].packages[0].ecosystem is missing, not one of deb, apk, npm, python, go\n')
     expect((await cli(['compare', 'before.json'], cwd)).stderr).toContain('compare takes two images or reports, got 1')
   })
 })

@@ -19,7 +19,7 @@ import { measureImage, resolveImage } from '../image/measure.js'
 import { openImageInput } from '../image/source.js'
 import type { Report } from '../report/report.js'
 import { textTable } from '../report/table.js'
-import { changeTable, compareSides, countLine, type Comparison, type Side, type SidePackage, type SidePlatform } from './compare.js'
+import { changeTable, compareSides, countLine, type Comparison, type Side, type SidePlatform } from './compare.js'
 
 export const COMPARE_USAGE = `Usage: image-budget compare A B [--platform PLATFORM] [--name NAME] [--top N]
 
@@ -32,8 +32,6 @@ registry's). Two images are compared file by file; a report keeps only its large
   --top N              rows per table (default 20)`
 
 const DEFAULT_TOP = 20
-/** Packages read of one platform of a report: far above any image's. */
-const MAX_PACKAGES = 100_000
 
 export interface CompareDeps {
   cwd: string
@@ -41,29 +39,6 @@ export interface CompareDeps {
   exec: Exec
   fetch: typeof fetch
   layerCacheDir?: string
-}
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
-
-/** A platform's `packages`, when the report lists them: each checked, anything else about them refused. */
-function packagesOf(raw: unknown, at: string): SidePackage[] | undefined {
-  if (raw === undefined) return undefined
-  if (!Array.isArray(raw) || raw.length > MAX_PACKAGES) throw new InputError(`compare: ${at} is not a list of at most ${MAX_PACKAGES} packages`)
-  return raw.map((item: unknown, index) => {
-    const valid =
-      isRecord(item) &&
-      typeof item.ecosystem === 'string' &&
-      typeof item.name === 'string' &&
-      item.name.length > 0 &&
-      item.name.length <= 512 &&
-      item.ecosystem.length <= 64 &&
-      (item.version === undefined || (typeof item.version === 'string' && item.version.length <= 256)) &&
-      Number.isSafeInteger(item.bytes) &&
-      (item.bytes as number) >= 0
-    if (!valid) throw new InputError(`compare: ${at}[${index}] is not a package ({ ecosystem, name, version, bytes })`)
-    const entry = item as { ecosystem: string; name: string; version?: string; bytes: number }
-    return { ecosystem: entry.ecosystem, name: entry.name, version: entry.version ?? '', bytes: entry.bytes }
-  })
 }
 
 async function reportSide(file: string, shown: string, name: string | undefined): Promise<Side> {
@@ -79,15 +54,11 @@ async function reportSide(file: string, shown: string, name: string | undefined)
     throw new InputError(`compare: ${shown} holds ${candidates.length === 0 ? 'no report' : 'several reports'}${name !== undefined ? ` of "${name}"` : ''} (${reports.map(report => `"${report.name}"`).join(', ')})${candidates.length > 1 ? ': pick one with --name' : ''}`)
   }
   const [report] = candidates
-  // The packages come from the file itself: the report decoder keeps only the fields it knows.
-  const raw = JSON.parse(text) as Record<string, unknown>
-  const rawReport = (Array.isArray(raw.images) ? raw.images.find((image: unknown) => isRecord(image) && image.name === report.name) : raw) as Record<string, unknown>
-  const rawPlatforms = Array.isArray(rawReport?.platforms) ? (rawReport.platforms as unknown[]) : []
   return {
     label: `${shown} (report of ${report.name})`,
     everyFile: false,
-    platforms: report.platforms.map((platform, index): SidePlatform => {
-      const packages = packagesOf(isRecord(rawPlatforms[index]) ? rawPlatforms[index].packages : undefined, `${shown}: platforms[${index}].packages`)
+    platforms: report.platforms.map((platform): SidePlatform => {
+      const packages = platform.packages?.map(item => ({ ecosystem: item.ecosystem, name: item.name, version: item.version, bytes: item.bytes }))
       return {
         platform: platform.platform,
         size: platform.size,
