@@ -79,6 +79,13 @@ describe('image-budget history', () => {
     expect([noToken.status, noToken.stderr]).toEqual([2, 'error: history: reading a history branch needs a token in GITHUB_TOKEN (or GH_TOKEN) that may read contents\n'])
     const noName = await cli(['history', '--repository', 'acme/shop'], cwd, env)
     expect(noName.stderr).toContain('history: --name is required to read a history branch')
+    // Bad arguments are named as they were given, before anything is asked of the API.
+    server.requests.length = 0
+    const badBranch = await cli(['history', '--repository', 'acme/shop', '--name', 'shop', '--branch', '../main'], cwd, env)
+    expect([badBranch.status, badBranch.stderr]).toEqual([2, 'error: history: --branch "../main" is not a branch name (letters, digits, ".", "_", "-" and "/", e.g. image-budget-history)\n'])
+    const emptyName = await cli(['history', '--repository', 'acme/shop', '--name', ' '], cwd, env)
+    expect([emptyName.status, emptyName.stderr]).toEqual([2, 'error: history: --name " " is not an image name\n'])
+    expect(server.requests).toEqual([])
   })
 })
 
@@ -173,5 +180,10 @@ describe('image-budget compare', () => {
     writeFileSync(path.join(cwd, 'bad.json'), JSON.stringify({ ...before, platforms: [{ ...before.platforms[0], packages: [{ name: 'x', bytes: -1 }] }] }))
     expect((await cli(['compare', 'bad.json', 'before.json'], cwd)).stderr).toBe('error: compare: bad.json: platforms[0].packages[0] is not a package ({ ecosystem, name, version, bytes })\n')
     expect((await cli(['compare', 'before.json'], cwd)).stderr).toContain('compare takes two images or reports, got 1')
+    // A file that is not there is said to be missing, not looked for as an image in a registry.
+    for (const missing of ['typo.json', 'typo.tar']) {
+      expect(await cli(['compare', missing, 'before.json'], cwd)).toEqual({ status: 2, stdout: '', stderr: `error: compare: ${missing} does not exist\n` })
+    }
+    expect((await cli(['compare', 'Not A Reference', 'before.json'], cwd)).stderr).toMatch(/^error: compare: "?Not A Reference/)
   })
 })
