@@ -120,6 +120,13 @@ describe('the history on a branch, through the contents API of the local GitHub 
     expect(host.lines).toContain('History of shop kept on branch image-budget-history: 1 points')
   })
 
+  it('never writes the history among the code of the default branch', async () => {
+    const host = new RecordingHost()
+    expect(await keepHistory(inputs({ 'history-branch': 'main' }), reportAt(1, 1000), { host, github: { context: pushContext(sha(1)), api: api() } })).toBe(false)
+    expect(server.requests.filter(request => request.method !== 'GET')).toEqual([])
+    expect(host.warnings.map(warning => warning.message)).toEqual(['The history of shop was not kept: "history-branch" is main, the default branch; the history is kept on a branch of its own (the default is image-budget-history)'])
+  })
+
   it('notices a token that may not write, and keeps the step green', async () => {
     server.forbidWrites = true
     const host = new RecordingHost()
