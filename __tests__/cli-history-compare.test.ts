@@ -85,6 +85,9 @@ describe('image-budget history', () => {
     expect([badBranch.status, badBranch.stderr]).toEqual([2, 'error: history: --branch "../main" is not a branch name (letters, digits, ".", "_", "-" and "/", e.g. image-budget-history)\n'])
     const emptyName = await cli(['history', '--repository', 'acme/shop', '--name', ' '], cwd, env)
     expect([emptyName.status, emptyName.stderr]).toEqual([2, 'error: history: --name " " is not an image name\n'])
+    for (const repository of ['../shop', 'acme/..', 'acme/shop?x=1', 'acme/shop/extra']) {
+      expect(await cli(['history', '--repository', repository, '--name', 'shop'], cwd, env)).toEqual({ status: 2, stdout: '', stderr: `error: history: --repository "${repository}" is not OWNER/NAME (or set GITHUB_REPOSITORY)\n` })
+    }
     expect(server.requests).toEqual([])
   })
 })

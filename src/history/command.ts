@@ -53,7 +53,9 @@ export async function loadHistoryFor(argv: string[], deps: HistoryCommandDeps): 
   if (name === undefined) throw new InputError(`history: --name is required to read a history branch\n\n${HISTORY_USAGE}`)
   const fullName = repository ?? deps.env.GITHUB_REPOSITORY ?? ''
   const [owner, repo, ...rest] = fullName.split('/')
-  if (!owner || !repo || rest.length > 0) throw new InputError(`history: --repository "${fullName}" is not OWNER/NAME (or set GITHUB_REPOSITORY)`)
+  // Each becomes a segment of the API's paths: a name as GitHub spells them, never `..` nor a query.
+  const isName = (part: string | undefined): boolean => part !== undefined && /^[A-Za-z0-9_.-]{1,100}$/.test(part) && !/^\.+$/.test(part)
+  if (!isName(owner) || !isName(repo) || rest.length > 0) throw new InputError(`history: --repository "${fullName}" is not OWNER/NAME (or set GITHUB_REPOSITORY)`)
   const token = deps.env.GITHUB_TOKEN || deps.env.GH_TOKEN || ''
   if (token === '') throw new InputError('history: reading a history branch needs a token in GITHUB_TOKEN (or GH_TOKEN) that may read contents')
   let branchName
