@@ -217,6 +217,13 @@ describe('a history read back from a branch anyone with push access writes', () 
     expect(history.points[0].date).toBe('2025-12-31T23:00:50.000Z')
   })
 
+  it('is never written with a point it would refuse to read back', () => {
+    const report = reportAt(1, 1000)
+    expect(pointOf({ ...report, commit: 'HEAD' })).toBeUndefined()
+    expect(pointOf({ ...report, createdAt: 'today' })).toBeUndefined()
+    expect(parseHistory(serializeHistory(appendPoint(emptyHistory('shop'), pointOf(report)!)), 'h').points).toHaveLength(1)
+  })
+
   it('drops no field it knows and keeps no field it does not', () => {
     const history = parseHistory(valid([{ ...point(), planted: '<script>' }]), 'h')
     expect(history.points[0]).toEqual(point())

@@ -16,6 +16,7 @@ export const MAX_HISTORY_BYTES = 4 * 1024 * 1024
 const MAX_NAME_LENGTH = 256
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/
+const SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/
 /** As a report's createdAt is written: a day, a time and its zone (Date.parse alone takes "2026" or "March 1"). */
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/
 
@@ -32,7 +33,8 @@ export function emptyHistory(name: string): History {
 
 /** The point a run's report makes; undefined when it measured nothing or knows no commit. */
 export function pointOf(report: Pick<Report, 'platforms' | 'commit' | 'createdAt'>): HistoryPoint | undefined {
-  if (report.platforms.length === 0 || !report.commit || !report.createdAt) return undefined
+  // A point its readers would refuse would make the whole file unreadable, and so never written again.
+  if (report.platforms.length === 0 || !report.commit || !SHA.test(report.commit) || !report.createdAt || !ISO_DATE.test(report.createdAt)) return undefined
   return {
     commit: report.commit,
     date: report.createdAt,
@@ -113,7 +115,7 @@ function count(value: unknown, at: string, what: string): number {
 
 function checkPoint(value: unknown, at: string, what: string): HistoryPoint {
   if (!isRecord(value)) return refuse(what, at, value, 'an object')
-  if (typeof value.commit !== 'string' || !/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(value.commit)) refuse(what, `${at}.commit`, value.commit, 'a commit SHA')
+  if (typeof value.commit !== 'string' || !SHA.test(value.commit)) refuse(what, `${at}.commit`, value.commit, 'a commit SHA')
   if (typeof value.date !== 'string' || !ISO_DATE.test(value.date) || Number.isNaN(Date.parse(value.date))) refuse(what, `${at}.date`, value.date, 'an ISO 8601 date')
   if (!Array.isArray(value.platforms)) return refuse(what, `${at}.platforms`, value.platforms, 'a list')
   if (value.platforms.length === 0 || value.platforms.length > MAX_HISTORY_PLATFORMS) {
