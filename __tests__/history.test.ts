@@ -127,6 +127,13 @@ describe('the history on a branch, through the contents API of the local GitHub 
     expect(host.warnings.map(warning => warning.message)).toEqual(['The history of shop was not kept: "history-branch" is main, the default branch; the history is kept on a branch of its own (the default is image-budget-history)'])
   })
 
+  it('says why a push makes no point', async () => {
+    const host = new RecordingHost()
+    expect(await keepHistory(inputs(), { ...reportAt(1, 1000), commit: 'not-a-sha' }, { host, github: { context: pushContext(sha(1)), api: api() } })).toBe(false)
+    expect(host.warnings.map(warning => warning.message)).toEqual(['The history of shop was not kept: the run makes no point of it (its commit "not-a-sha" is not a SHA, or it has more than 32 platforms)'])
+    expect(server.requests).toEqual([])
+  })
+
   it('notices a token that may not write, and keeps the step green', async () => {
     server.forbidWrites = true
     const host = new RecordingHost()
@@ -221,6 +228,7 @@ describe('a history read back from a branch anyone with push access writes', () 
     const report = reportAt(1, 1000)
     expect(pointOf({ ...report, commit: 'HEAD' })).toBeUndefined()
     expect(pointOf({ ...report, createdAt: 'today' })).toBeUndefined()
+    expect(pointOf({ ...report, platforms: Array.from({ length: 33 }, (_, n) => ({ ...report.platforms[0], platform: `linux/arch${n}` })) })).toBeUndefined()
     expect(parseHistory(serializeHistory(appendPoint(emptyHistory('shop'), pointOf(report)!)), 'h').points).toHaveLength(1)
   })
 

@@ -34,7 +34,8 @@ export function emptyHistory(name: string): History {
 /** The point a run's report makes; undefined when it measured nothing or knows no commit. */
 export function pointOf(report: Pick<Report, 'platforms' | 'commit' | 'createdAt'>): HistoryPoint | undefined {
   // A point its readers would refuse would make the whole file unreadable, and so never written again.
-  if (report.platforms.length === 0 || !report.commit || !SHA.test(report.commit) || !report.createdAt || !ISO_DATE.test(report.createdAt)) return undefined
+  if (report.platforms.length === 0 || report.platforms.length > MAX_HISTORY_PLATFORMS) return undefined
+  if (!report.commit || !SHA.test(report.commit) || !report.createdAt || !ISO_DATE.test(report.createdAt)) return undefined
   return {
     commit: report.commit,
     date: report.createdAt,
