@@ -97,6 +97,24 @@ describe('the history on a branch, through the contents API of the local GitHub 
     expect(history.points.map(point => point.commit).sort()).toEqual([sha(1), sha(2), sha(3)])
   })
 
+  it('keeps its point when more jobs of a matrix than five land theirs on the branch first, waiting a little longer each time', async () => {
+    await saveStoredHistory(api(), 'h', 'shop', pointOf(reportAt(1, 1000))!)
+    let lost = 0
+    server.intercept = (request, response) => {
+      if (request.method !== 'PUT' || lost >= 7) return false
+      lost++
+      // Another image's job moved the branch just before this write.
+      response.writeHead(409, { 'content-type': 'application/json' })
+      response.end(JSON.stringify({ message: 'is at 1234 but expected 5678' }))
+      return true
+    }
+    const waits: number[] = []
+    await saveStoredHistory(api(), 'h', 'shop', pointOf(reportAt(2, 2000))!, { wait: async ms => void waits.push(ms) })
+    expect((await readStoredHistory(api(), 'h', 'shop')).history.points.map(point => point.commit)).toEqual([sha(1), sha(2)])
+    expect(waits).toHaveLength(7)
+    expect(waits.every((ms, index) => ms >= 0 && ms <= 250 * 2 ** Math.min(index, 4))).toBe(true)
+  })
+
   it(`gives up after ${MAX_WRITE_ATTEMPTS} lost races, saying so`, async () => {
     await saveStoredHistory(api(), 'h', 'shop', pointOf(reportAt(1, 1000))!)
     server.intercept = (request, response) => {
@@ -105,7 +123,7 @@ describe('the history on a branch, through the contents API of the local GitHub 
       response.end(JSON.stringify({ message: 'conflict' }))
       return true
     }
-    await expect(saveStoredHistory(api(), 'h', 'shop', pointOf(reportAt(2, 1000))!)).rejects.toThrow(`shop.json of branch h changed under ${MAX_WRITE_ATTEMPTS} writes in a row`)
+    await expect(saveStoredHistory(api(), 'h', 'shop', pointOf(reportAt(2, 1000))!, { wait: async () => undefined })).rejects.toThrow(`shop.json of branch h changed under ${MAX_WRITE_ATTEMPTS} writes in a row`)
     expect(server.calls().filter(call => call.startsWith('PUT'))).toHaveLength(MAX_WRITE_ATTEMPTS)
   })
 
