@@ -3,6 +3,7 @@ import { getInputs } from '../src/config/inputs.js'
 import { octokitApi } from '../src/github/api.js'
 import type { GitHubContext } from '../src/github/context.js'
 import { appendPoint, emptyHistory, historyFile, parseHistory, pointOf, serializeHistory, type HistoryPoint } from '../src/history/history.js'
+import { parseDriftFrom, referencePoint } from '../src/history/drift.js'
 import { keepHistory, recallHistory } from '../src/history/step.js'
 import { MAX_WRITE_ATTEMPTS, readStoredHistory, saveStoredHistory } from '../src/history/store.js'
 import type { Report } from '../src/report/report.js'
@@ -248,6 +249,20 @@ describe('a history read back from a branch anyone with push access writes', () 
     expect(pointOf({ ...report, createdAt: 'today' })).toBeUndefined()
     expect(pointOf({ ...report, platforms: Array.from({ length: 33 }, (_, n) => ({ ...report.platforms[0], platform: `linux/arch${n}` })) })).toBeUndefined()
     expect(parseHistory(serializeHistory(appendPoint(emptyHistory('shop'), pointOf(report)!)), 'h').points).toHaveLength(1)
+  })
+
+  it('keeps the place and the date of a commit run again, so that a day it was pinned by still names it', () => {
+    const at = (n: number, day: number, size: number): HistoryPoint => ({ ...pointOf(reportAt(n, size))!, date: new Date(Date.UTC(2026, 2, day, 12)).toISOString() })
+    let history = emptyHistory('shop')
+    for (const [n, day] of [[1, 1], [2, 1], [3, 2]]) history = appendPoint(history, at(n, day, n * 1000))
+    // The workflow of commit 2 is run again nine days later.
+    history = appendPoint(history, at(2, 10, 2500))
+    expect(history.points.map(point => [point.commit, point.date.slice(0, 10), point.platforms[0].size])).toEqual([
+      [sha(1), '2026-03-01', 1000],
+      [sha(2), '2026-03-01', 2500],
+      [sha(3), '2026-03-02', 3000]
+    ])
+    expect(referencePoint(parseDriftFrom('2026-03-01'), history, undefined, Date.UTC(2026, 5, 1))).toEqual({ point: history.points[1] })
   })
 
   it('drops no field it knows and keeps no field it does not', () => {

@@ -49,9 +49,15 @@ export function pointOf(report: Pick<Report, 'platforms' | 'commit' | 'createdAt
   }
 }
 
-/** The history with the point last: a run again for the same commit replaces its point; the oldest go past the cap. */
+/**
+ * The history with the point last; the oldest go past the cap. A run again for a commit already
+ * there replaces its figures in place and keeps its date: the date says when the commit was
+ * measured on the branch, and a day reference pinned to it must still name it.
+ */
 export function appendPoint(history: History, point: HistoryPoint, cap = MAX_HISTORY_POINTS): History {
-  const points = [...history.points.filter(existing => existing.commit !== point.commit), point]
+  const index = history.points.findIndex(existing => existing.commit === point.commit)
+  if (index >= 0) return { ...history, points: history.points.map((existing, at) => (at === index ? { ...point, date: existing.date } : existing)) }
+  const points = [...history.points, point]
   return { ...history, points: points.slice(Math.max(0, points.length - cap)) }
 }
 
