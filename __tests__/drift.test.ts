@@ -57,6 +57,9 @@ describe('the reference of max-drift', () => {
     const config = await loadConfig(inputsOf({ 'max-drift': '10%', 'drift-from': '2026-03-01', history: 'branch' }), files())
     expect(config.budgets['max-drift']).toMatchObject({ limit: 0.1, unit: 'ratio', from: { kind: 'date', text: '2026-03-01' } })
     expect(() => inputsOf({ history: 'branch', 'history-branch': '../main' })).toThrow('Input "history-branch": "../main" is not a branch name')
+    // Names git refuses are refused here, not retried against the API as if another job had won a race.
+    for (const name of ['.hidden', 'sizes/.history', 'sizes/./history', 'HEAD', 'a@{1}']) expect(() => inputsOf({ 'history-branch': name })).toThrow(`Input "history-branch": "${name}" is not a branch name`)
+    expect(inputsOf({ 'history-branch': 'sizes/history.v2' })['history-branch']).toBe('sizes/history.v2')
   })
 
   it('comes with the limit in the budget file, and nowhere else', async () => {
