@@ -79,6 +79,16 @@ describe('image-budget history', () => {
     expect([noToken.status, noToken.stderr]).toEqual([2, 'error: history: reading a history branch needs a token in GITHUB_TOKEN (or GH_TOKEN) that may read contents\n'])
     const noName = await cli(['history', '--repository', 'acme/shop'], cwd, env)
     expect(noName.stderr).toContain('history: --name is required to read a history branch')
+    // Bad arguments are named as they were given, before anything is asked of the API.
+    server.requests.length = 0
+    const badBranch = await cli(['history', '--repository', 'acme/shop', '--name', 'shop', '--branch', '../main'], cwd, env)
+    expect([badBranch.status, badBranch.stderr]).toEqual([2, 'error: history: --branch "../main" is not a branch name (letters, digits, ".", "_", "-" and "/", e.g. image-budget-history)\n'])
+    const emptyName = await cli(['history', '--repository', 'acme/shop', '--name', ' '], cwd, env)
+    expect([emptyName.status, emptyName.stderr]).toEqual([2, 'error: history: --name " " is not an image name\n'])
+    for (const repository of ['../shop', 'acme/..', 'acme/shop?x=1', 'acme/shop/extra']) {
+      expect(await cli(['history', '--repository', repository, '--name', 'shop'], cwd, env)).toEqual({ status: 2, stdout: '', stderr: `error: history: --repository "${repository}" is not OWNER/NAME (or set GITHUB_REPOSITORY)\n` })
+    }
+    expect(server.requests).toEqual([])
   })
 })
 
@@ -173,5 +183,10 @@ describe('image-budget compare', () => {
     writeFileSync(path.join(cwd, 'bad.json'), JSON.stringify({ ...before, platforms: [{ ...before.platforms[0], packages: [{ name: 'x', bytes: -1 }] }] }))
     expect((await cli(['compare', 'bad.json', 'before.json'], cwd)).stderr).toBe('error: compare: bad.json is not an image-budget report: platforms[0].packages[0].ecosystem is missing, not one of deb, apk, npm, python, go\n')
     expect((await cli(['compare', 'before.json'], cwd)).stderr).toContain('compare takes two images or reports, got 1')
+    // A file that is not there is said to be missing, not looked for as an image in a registry.
+    for (const missing of ['typo.json', 'typo.tar']) {
+      expect(await cli(['compare', missing, 'before.json'], cwd)).toEqual({ status: 2, stdout: '', stderr: `error: compare: ${missing} does not exist\n` })
+    }
+    expect((await cli(['compare', 'Not A Reference', 'before.json'], cwd)).stderr).toMatch(/^error: compare: "?Not A Reference/)
   })
 })

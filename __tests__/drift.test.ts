@@ -9,8 +9,8 @@ import { getInputs } from '../src/config/inputs.js'
 import { octokitApi } from '../src/github/api.js'
 import type { GitHubContext } from '../src/github/context.js'
 import { historyChart, sparkline } from '../src/history/chart.js'
-import { parseDriftFrom } from '../src/history/drift.js'
-import { pointOf } from '../src/history/history.js'
+import { parseDriftFrom, platformDrifts } from '../src/history/drift.js'
+import { emptyHistory, pointOf, type History } from '../src/history/history.js'
 import { recallHistory } from '../src/history/step.js'
 import { saveStoredHistory } from '../src/history/store.js'
 import { describeBudget } from '../src/pipeline/writers.js'
@@ -57,6 +57,9 @@ describe('the reference of max-drift', () => {
     const config = await loadConfig(inputsOf({ 'max-drift': '10%', 'drift-from': '2026-03-01', history: 'branch' }), files())
     expect(config.budgets['max-drift']).toMatchObject({ limit: 0.1, unit: 'ratio', from: { kind: 'date', text: '2026-03-01' } })
     expect(() => inputsOf({ history: 'branch', 'history-branch': '../main' })).toThrow('Input "history-branch": "../main" is not a branch name')
+    // Names git refuses are refused here, not retried against the API as if another job had won a race.
+    for (const name of ['.hidden', 'sizes/.history', 'sizes/./history', 'HEAD', 'a@{1}']) expect(() => inputsOf({ 'history-branch': name })).toThrow(`Input "history-branch": "${name}" is not a branch name`)
+    expect(inputsOf({ 'history-branch': 'sizes/history.v2' })['history-branch']).toBe('sizes/history.v2')
   })
 
   it('comes with the limit in the budget file, and nowhere else', async () => {
@@ -226,5 +229,42 @@ describe('max-drift against the history on the local GitHub server', () => {
   it('makes a sparkline of any series', () => {
     expect(sparkline([{ label: 'a', size: 5 }])).toBe('▁ 5 B → 5 B (+0.0%) over 1 point')
     expect(sparkline([{ label: 'a', size: 0 }, { label: 'b', size: 8 }, { label: 'c', size: 4 }])).toBe('▁█▅ 0 B → 4 B over 3 points')
+  })
+})
+
+describe('a reference max-drift cannot measure from', () => {
+  const point = (n: number, date: string, size = 100): History['points'][number] => ({ commit: sha(n), date, platforms: [{ platform: 'linux/amd64', size, compressedSize: 1, layers: 1 }] })
+  const judge = (limit: string, from: string, history: History | undefined, size: number, now = Date.UTC(2026, 5, 1)) => {
+    const budgets = { 'max-drift': { ...parseLimitOf(limit), level: 'error' as const, source: 'input max-drift', from: parseDriftFrom(from) } }
+    const platforms = [{ platform: 'linux/amd64', size, drift: platformDrifts([{ platform: 'linux/amd64', size }], parseDriftFrom(from), history, undefined, now)[0] }]
+    return evaluateBudgets(budgets, platforms as never)[0]
+  }
+  const parseLimitOf = (limit: string) => (limit.endsWith('%') ? { limit: Number(limit.slice(0, -1)) / 100, unit: 'ratio' as const } : { limit: Number(limit.replace('B', '')), unit: 'bytes' as const })
+
+  it('fails a percentage of a reference of 0 bytes rather than skipping it', () => {
+    const history = { ...emptyHistory('shop'), points: [point(1, '2026-03-01T10:00:00.000Z', 0)] }
+    expect(judge('10%', sha(1).slice(0, 8), history, 500_000_000)).toMatchObject({ status: 'fail', unresolved: expect.stringContaining('0 bytes') })
+    expect(judge('10%', '0B', undefined, 500_000_000)).toMatchObject({ status: 'fail', unresolved: expect.stringContaining('0 bytes') })
+    // A limit in bytes still measures from 0.
+    expect(judge('1000B', '0B', undefined, 500_000_000)).toMatchObject({ status: 'fail', actual: 500_000_000 })
+  })
+
+  it('fails a platform that has no drift at all rather than skipping it', () => {
+    const budgets = { 'max-drift': { limit: 0.1, unit: 'ratio' as const, level: 'error' as const, source: 'input max-drift', from: parseDriftFrom('140MB') } }
+    expect(evaluateBudgets(budgets, [{ platform: 'linux/amd64', size: 1 }] as never)).toEqual([expect.objectContaining({ status: 'fail', unresolved: expect.stringContaining('no drift') })])
+  })
+
+  it('takes the latest point of the day whatever the order of the file (jobs that finished out of order)', () => {
+    // The job of the later commit wrote first: the file's last point of the day is the earlier one.
+    const history = { ...emptyHistory('shop'), points: [point(1, '2026-03-01T10:00:00.000Z', 100), point(3, '2026-03-02T18:00:00.000Z', 300), point(2, '2026-03-02T09:00:00.000Z', 200), point(4, '2026-03-03T09:00:00.000Z', 400)] }
+    expect(platformDrifts([{ platform: 'linux/amd64', size: 330 }], parseDriftFrom('2026-03-02'), history, undefined, Date.UTC(2026, 5, 1))[0]).toMatchObject({ commit: sha(3), referenceSize: 300, size: 30 })
+  })
+
+  it('fails a day to come: its point would be whichever push came last, and every push would pass', () => {
+    const history = { ...emptyHistory('shop'), points: [point(1, '2026-03-01T10:00:00.000Z', 100)] }
+    const now = Date.UTC(2026, 2, 1, 12)
+    expect(judge('10%', '2026-03-02', history, 100, now)).toMatchObject({ status: 'fail', unresolved: '2026-03-02 is a day to come (it is 2026-03-01 UTC): until it has passed, the reference would move with every push; pin a day gone by, a commit or a size' })
+    // The day itself is a reference from its first push on (README: the first push of the pinned day).
+    expect(judge('10%', '2026-03-01', history, 100, now)).toMatchObject({ status: 'pass' })
   })
 })

@@ -3,6 +3,7 @@ import { getInputs } from '../src/config/inputs.js'
 import { octokitApi } from '../src/github/api.js'
 import type { GitHubContext } from '../src/github/context.js'
 import { appendPoint, emptyHistory, historyFile, parseHistory, pointOf, serializeHistory, type HistoryPoint } from '../src/history/history.js'
+import { parseDriftFrom, referencePoint } from '../src/history/drift.js'
 import { keepHistory, recallHistory } from '../src/history/step.js'
 import { MAX_WRITE_ATTEMPTS, readStoredHistory, saveStoredHistory } from '../src/history/store.js'
 import type { Report } from '../src/report/report.js'
@@ -97,6 +98,24 @@ describe('the history on a branch, through the contents API of the local GitHub 
     expect(history.points.map(point => point.commit).sort()).toEqual([sha(1), sha(2), sha(3)])
   })
 
+  it('keeps its point when more jobs of a matrix than five land theirs on the branch first, waiting a little longer each time', async () => {
+    await saveStoredHistory(api(), 'h', 'shop', pointOf(reportAt(1, 1000))!)
+    let lost = 0
+    server.intercept = (request, response) => {
+      if (request.method !== 'PUT' || lost >= 7) return false
+      lost++
+      // Another image's job moved the branch just before this write.
+      response.writeHead(409, { 'content-type': 'application/json' })
+      response.end(JSON.stringify({ message: 'is at 1234 but expected 5678' }))
+      return true
+    }
+    const waits: number[] = []
+    await saveStoredHistory(api(), 'h', 'shop', pointOf(reportAt(2, 2000))!, { wait: async ms => void waits.push(ms) })
+    expect((await readStoredHistory(api(), 'h', 'shop')).history.points.map(point => point.commit)).toEqual([sha(1), sha(2)])
+    expect(waits).toHaveLength(7)
+    expect(waits.every((ms, index) => ms >= 0 && ms <= 250 * 2 ** Math.min(index, 4))).toBe(true)
+  })
+
   it(`gives up after ${MAX_WRITE_ATTEMPTS} lost races, saying so`, async () => {
     await saveStoredHistory(api(), 'h', 'shop', pointOf(reportAt(1, 1000))!)
     server.intercept = (request, response) => {
@@ -105,7 +124,7 @@ describe('the history on a branch, through the contents API of the local GitHub 
       response.end(JSON.stringify({ message: 'conflict' }))
       return true
     }
-    await expect(saveStoredHistory(api(), 'h', 'shop', pointOf(reportAt(2, 1000))!)).rejects.toThrow(`shop.json of branch h changed under ${MAX_WRITE_ATTEMPTS} writes in a row`)
+    await expect(saveStoredHistory(api(), 'h', 'shop', pointOf(reportAt(2, 1000))!, { wait: async () => undefined })).rejects.toThrow(`shop.json of branch h changed under ${MAX_WRITE_ATTEMPTS} writes in a row`)
     expect(server.calls().filter(call => call.startsWith('PUT'))).toHaveLength(MAX_WRITE_ATTEMPTS)
   })
 
@@ -118,6 +137,20 @@ describe('the history on a branch, through the contents API of the local GitHub 
     expect(server.requests).toEqual([])
     expect(await keepHistory(inputs(), reportAt(1, 1000), github(pushContext(sha(1))))).toBe(true)
     expect(host.lines).toContain('History of shop kept on branch image-budget-history: 1 points')
+  })
+
+  it('never writes the history among the code of the default branch', async () => {
+    const host = new RecordingHost()
+    expect(await keepHistory(inputs({ 'history-branch': 'main' }), reportAt(1, 1000), { host, github: { context: pushContext(sha(1)), api: api() } })).toBe(false)
+    expect(server.requests.filter(request => request.method !== 'GET')).toEqual([])
+    expect(host.warnings.map(warning => warning.message)).toEqual(['The history of shop was not kept: "history-branch" is main, the default branch; the history is kept on a branch of its own (the default is image-budget-history)'])
+  })
+
+  it('says why a push makes no point', async () => {
+    const host = new RecordingHost()
+    expect(await keepHistory(inputs(), { ...reportAt(1, 1000), commit: 'not-a-sha' }, { host, github: { context: pushContext(sha(1)), api: api() } })).toBe(false)
+    expect(host.warnings.map(warning => warning.message)).toEqual(['The history of shop was not kept: the run makes no point of it (its commit "not-a-sha" is not a SHA, or it has more than 32 platforms)'])
+    expect(server.requests).toEqual([])
   })
 
   it('notices a token that may not write, and keeps the step green', async () => {
@@ -187,6 +220,11 @@ describe('a history read back from a branch anyone with push access writes', () 
     ['points that are not a list', JSON.stringify({ schemaVersion: 1, name: 'shop', points: {} }), 'h: points is {}, not a list'],
     ['a commit that is not a SHA', valid([point({ commit: 'HEAD' })]), 'h: points[0].commit is "HEAD", not a commit SHA'],
     ['a date that is not one', valid([point({ date: 'yesterday' })]), 'h: points[0].date is "yesterday", not an ISO 8601 date'],
+    ['a date that is not ISO 8601', valid([point({ date: 'March 1, 2026' })]), 'h: points[0].date is "March 1, 2026", not an ISO 8601 date'],
+    ['a year alone', valid([point({ date: '2026' })]), 'h: points[0].date is "2026", not an ISO 8601 date'],
+    ['a date without its time zone', valid([point({ date: '2026-03-01T10:00:00' })]), 'h: points[0].date is "2026-03-01T10:00:00", not an ISO 8601 date'],
+    ['a commit twice', valid([point(), point({ date: '2026-01-02T00:00:00.000Z' })]), `h: points[1].commit is "${sha(1)}", not a commit no other point has`],
+    ['a platform twice in a point', valid([point({ platforms: [{ platform: 'linux/amd64', size: 1, compressedSize: 1, layers: 1 }, { platform: 'linux/amd64', size: 9, compressedSize: 1, layers: 1 }] })]), 'h: points[0].platforms[1].platform is "linux/amd64", not a platform no other of the point has'],
     ['a negative size', valid([point({ platforms: [{ platform: 'linux/amd64', size: -1, compressedSize: 1, layers: 1 }] })]), 'h: points[0].platforms[0].size is -1, not a whole, non-negative number'],
     ['a size past 2^53', valid([point({ platforms: [{ platform: 'linux/amd64', size: 2 ** 60, compressedSize: 1, layers: 1 }] })]), 'points[0].platforms[0].size is 1152921504606847000, not a whole'],
     ['no platform', valid([point({ platforms: [] })]), 'h: points[0].platforms is "0 entries", not 1 to 32 platforms'],
@@ -203,6 +241,28 @@ describe('a history read back from a branch anyone with push access writes', () 
     expect(history.points).toHaveLength(100)
     expect(history.points[0].commit).toBe(sha(50))
     expect(history.points[0].date).toBe('2025-12-31T23:00:50.000Z')
+  })
+
+  it('is never written with a point it would refuse to read back', () => {
+    const report = reportAt(1, 1000)
+    expect(pointOf({ ...report, commit: 'HEAD' })).toBeUndefined()
+    expect(pointOf({ ...report, createdAt: 'today' })).toBeUndefined()
+    expect(pointOf({ ...report, platforms: Array.from({ length: 33 }, (_, n) => ({ ...report.platforms[0], platform: `linux/arch${n}` })) })).toBeUndefined()
+    expect(parseHistory(serializeHistory(appendPoint(emptyHistory('shop'), pointOf(report)!)), 'h').points).toHaveLength(1)
+  })
+
+  it('keeps the place and the date of a commit run again, so that a day it was pinned by still names it', () => {
+    const at = (n: number, day: number, size: number): HistoryPoint => ({ ...pointOf(reportAt(n, size))!, date: new Date(Date.UTC(2026, 2, day, 12)).toISOString() })
+    let history = emptyHistory('shop')
+    for (const [n, day] of [[1, 1], [2, 1], [3, 2]]) history = appendPoint(history, at(n, day, n * 1000))
+    // The workflow of commit 2 is run again nine days later.
+    history = appendPoint(history, at(2, 10, 2500))
+    expect(history.points.map(point => [point.commit, point.date.slice(0, 10), point.platforms[0].size])).toEqual([
+      [sha(1), '2026-03-01', 1000],
+      [sha(2), '2026-03-01', 2500],
+      [sha(3), '2026-03-02', 3000]
+    ])
+    expect(referencePoint(parseDriftFrom('2026-03-01'), history, undefined, Date.UTC(2026, 5, 1))).toEqual({ point: history.points[1] })
   })
 
   it('drops no field it knows and keeps no field it does not', () => {

@@ -16,7 +16,7 @@ import { OciDirectorySource, OciTarSource, type BlobSource } from '../image/blob
 import { localLayerCacheDir } from '../image/layer-cache.js'
 import { LayerStore } from '../image/layer-store.js'
 import { measureImage, resolveImage } from '../image/measure.js'
-import { openImageInput } from '../image/source.js'
+import { ImageNotFoundError, openImageInput } from '../image/source.js'
 import type { Report } from '../report/report.js'
 import { textTable } from '../report/table.js'
 import { changeTable, compareSides, countLine, type Comparison, type Side, type SidePlatform } from './compare.js'
@@ -111,7 +111,16 @@ async function openSide(value: string, name: string | undefined, deps: CompareDe
   }
   if (info?.isFile() && value.endsWith('.tar')) return imageSide(new OciTarSource(file), `image archive ${value}`, store)
   if (info?.isFile()) throw new InputError(`compare: ${value} is neither a report (*.json) nor an image archive (*.tar)`)
-  const opened = await openImageInput(value, { exec: deps.exec, workDir, env: deps.env, fetch: deps.fetch })
+  // Named like a file: a missing one is a typo, not an image to look for in a registry.
+  if (!info && /\.(?:json|tar)$/.test(value)) throw new InputError(`compare: ${value} does not exist`)
+  let opened
+  try {
+    opened = await openImageInput(value, { exec: deps.exec, workDir, env: deps.env, fetch: deps.fetch })
+  } catch (error) {
+    // A side of compare, not the action's input "image".
+    if (error instanceof ImageNotFoundError) throw new InputError(`compare: ${error.message.replace(/^Input "image": /, '')}`)
+    throw error
+  }
   return imageSide(opened.source, `image ${value} (${opened.origin === 'engine' ? 'local engine' : 'registry'})`, store)
 }
 

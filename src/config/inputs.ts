@@ -151,7 +151,16 @@ export function parseEnum<T extends string>(name: InputName, raw: string, allowe
 
 /** A branch name git and the API take as it is: no `..`, no control characters or spaces, no `-` first. */
 export function parseBranchName(name: InputName, raw: string): string {
-  const valid = /^[A-Za-z0-9._][A-Za-z0-9._/-]{0,199}$/.test(raw) && !raw.includes('..') && !raw.includes('//') && !raw.endsWith('/') && !raw.endsWith('.lock') && !raw.endsWith('.')
+  // As git check-ref-format: besides, no part of the name starts with a dot, and HEAD is not a branch.
+  const valid =
+    /^[A-Za-z0-9._][A-Za-z0-9._/-]{0,199}$/.test(raw) &&
+    !raw.includes('..') &&
+    !raw.includes('//') &&
+    !raw.endsWith('/') &&
+    !raw.endsWith('.lock') &&
+    !raw.endsWith('.') &&
+    !raw.split('/').some(part => part.startsWith('.')) &&
+    raw !== 'HEAD'
   if (!valid) throw new InputError(`Input "${name}": "${raw}" is not a branch name (letters, digits, ".", "_", "-" and "/", e.g. image-budget-history)`)
   return raw
 }

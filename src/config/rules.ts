@@ -109,9 +109,14 @@ export const BUDGET_RULES: readonly BudgetRule[] = [
     parse: bytesOrPercent,
     direction: 'max',
     measure: (platform, unit) => {
+      // Never skipped: a platform without a measured drift fails (or warns) rather than passing unchecked.
       const drift = platform.drift
-      if (drift?.unresolved !== undefined) return { actual: NaN, unresolved: drift.unresolved }
-      return { actual: (unit === 'ratio' ? drift?.sizeRatio : drift?.size) ?? NaN }
+      if (!drift) return { actual: NaN, unresolved: 'no drift was measured for this platform' }
+      if (drift.unresolved !== undefined) return { actual: NaN, unresolved: drift.unresolved }
+      if (unit === 'ratio' && (drift.sizeRatio === null || drift.sizeRatio === undefined)) {
+        return { actual: NaN, unresolved: `the reference ${drift.from} is 0 bytes: a percentage of it says nothing (limit the growth in bytes, or pin another reference)` }
+      }
+      return { actual: (unit === 'ratio' ? drift.sizeRatio : drift.size) ?? NaN }
     },
     description: 'growth of the size since the pinned reference (drift-from)'
   }

@@ -45,6 +45,7 @@ export async function loadHistoryFor(argv: string[], deps: HistoryCommandDeps): 
     throw new InputError(`${(error as Error).message}\n\n${HISTORY_USAGE}`)
   }
   const { name, from, repository, branch, json = false } = parsed.values
+  if (name !== undefined && name.trim() === '') throw new InputError(`history: --name "${name}" is not an image name`)
   if (from !== undefined) {
     if (repository !== undefined || branch !== undefined) throw new InputError('history: give --from, or --repository and --branch, not both')
     return { history: await historyFromFiles(path.resolve(deps.cwd, from), from, name), json }
@@ -52,11 +53,21 @@ export async function loadHistoryFor(argv: string[], deps: HistoryCommandDeps): 
   if (name === undefined) throw new InputError(`history: --name is required to read a history branch\n\n${HISTORY_USAGE}`)
   const fullName = repository ?? deps.env.GITHUB_REPOSITORY ?? ''
   const [owner, repo, ...rest] = fullName.split('/')
-  if (!owner || !repo || rest.length > 0) throw new InputError(`history: --repository "${fullName}" is not OWNER/NAME (or set GITHUB_REPOSITORY)`)
+  // Each becomes a segment of the API's paths: a name as GitHub spells them, never `..` nor a query.
+  const isName = (part: string | undefined): boolean => part !== undefined && /^[A-Za-z0-9_.-]{1,100}$/.test(part) && !/^\.+$/.test(part)
+  if (!isName(owner) || !isName(repo) || rest.length > 0) throw new InputError(`history: --repository "${fullName}" is not OWNER/NAME (or set GITHUB_REPOSITORY)`)
   const token = deps.env.GITHUB_TOKEN || deps.env.GH_TOKEN || ''
   if (token === '') throw new InputError('history: reading a history branch needs a token in GITHUB_TOKEN (or GH_TOKEN) that may read contents')
+  let branchName
+  try {
+    branchName = parseBranchName(Input.HistoryBranch, branch ?? DEFAULT_HISTORY_BRANCH)
+  } catch (error) {
+    // The action's input is --branch here.
+    if (error instanceof InputError) throw new InputError(error.message.replace(`Input "${Input.HistoryBranch}": `, 'history: --branch '))
+    throw error
+  }
   const api = octokitApi(token, owner, repo, deps.env.GITHUB_API_URL || 'https://api.github.com', { fetch: deps.fetch })
-  const { history } = await readStoredHistory(api, parseBranchName(Input.HistoryBranch, branch ?? DEFAULT_HISTORY_BRANCH), name)
+  const { history } = await readStoredHistory(api, branchName, name)
   return { history, json }
 }
 

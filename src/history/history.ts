@@ -16,6 +16,9 @@ export const MAX_HISTORY_BYTES = 4 * 1024 * 1024
 const MAX_NAME_LENGTH = 256
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/
+const SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/
+/** As a report's createdAt is written: a day, a time and its zone (Date.parse alone takes "2026" or "March 1"). */
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/
 
 export class HistoryFormatError extends Error {}
 
@@ -30,7 +33,9 @@ export function emptyHistory(name: string): History {
 
 /** The point a run's report makes; undefined when it measured nothing or knows no commit. */
 export function pointOf(report: Pick<Report, 'platforms' | 'commit' | 'createdAt'>): HistoryPoint | undefined {
-  if (report.platforms.length === 0 || !report.commit || !report.createdAt) return undefined
+  // A point its readers would refuse would make the whole file unreadable, and so never written again.
+  if (report.platforms.length === 0 || report.platforms.length > MAX_HISTORY_PLATFORMS) return undefined
+  if (!report.commit || !SHA.test(report.commit) || !report.createdAt || !ISO_DATE.test(report.createdAt)) return undefined
   return {
     commit: report.commit,
     date: report.createdAt,
@@ -44,9 +49,15 @@ export function pointOf(report: Pick<Report, 'platforms' | 'commit' | 'createdAt
   }
 }
 
-/** The history with the point last: a run again for the same commit replaces its point; the oldest go past the cap. */
+/**
+ * The history with the point last; the oldest go past the cap. A run again for a commit already
+ * there replaces its figures in place and keeps its date: the date says when the commit was
+ * measured on the branch, and a day reference pinned to it must still name it.
+ */
 export function appendPoint(history: History, point: HistoryPoint, cap = MAX_HISTORY_POINTS): History {
-  const points = [...history.points.filter(existing => existing.commit !== point.commit), point]
+  const index = history.points.findIndex(existing => existing.commit === point.commit)
+  if (index >= 0) return { ...history, points: history.points.map((existing, at) => (at === index ? { ...point, date: existing.date } : existing)) }
+  const points = [...history.points, point]
   return { ...history, points: points.slice(Math.max(0, points.length - cap)) }
 }
 
@@ -87,7 +98,14 @@ export function parseHistory(text: string, what: string): History {
   if (value.points.length > MAX_HISTORY_POINTS * 10) refuse(what, 'points', `${value.points.length} entries`, `at most ${MAX_HISTORY_POINTS}`)
   const kept = value.points.slice(Math.max(0, value.points.length - MAX_HISTORY_POINTS))
   const offset = value.points.length - kept.length
-  return { schemaVersion: HISTORY_SCHEMA_VERSION, name, points: kept.map((point, index) => checkPoint(point, `points[${index + offset}]`, what)) }
+  const points = kept.map((point, index) => checkPoint(point, `points[${index + offset}]`, what))
+  // A writer keeps one point per commit: a second one (planted, or of an older writer) would make "the point of a commit" ambiguous.
+  const seen = new Set<string>()
+  points.forEach((point, index) => {
+    if (seen.has(point.commit)) refuse(what, `points[${index + offset}].commit`, point.commit, 'a commit no other point has')
+    seen.add(point.commit)
+  })
+  return { schemaVersion: HISTORY_SCHEMA_VERSION, name, points }
 }
 
 function checkName(value: unknown, at: string, what: string): string {
@@ -104,17 +122,21 @@ function count(value: unknown, at: string, what: string): number {
 
 function checkPoint(value: unknown, at: string, what: string): HistoryPoint {
   if (!isRecord(value)) return refuse(what, at, value, 'an object')
-  if (typeof value.commit !== 'string' || !/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(value.commit)) refuse(what, `${at}.commit`, value.commit, 'a commit SHA')
-  if (typeof value.date !== 'string' || value.date.length > 40 || Number.isNaN(Date.parse(value.date))) refuse(what, `${at}.date`, value.date, 'an ISO 8601 date')
+  if (typeof value.commit !== 'string' || !SHA.test(value.commit)) refuse(what, `${at}.commit`, value.commit, 'a commit SHA')
+  if (typeof value.date !== 'string' || !ISO_DATE.test(value.date) || Number.isNaN(Date.parse(value.date))) refuse(what, `${at}.date`, value.date, 'an ISO 8601 date')
   if (!Array.isArray(value.platforms)) return refuse(what, `${at}.platforms`, value.platforms, 'a list')
   if (value.platforms.length === 0 || value.platforms.length > MAX_HISTORY_PLATFORMS) {
     refuse(what, `${at}.platforms`, `${value.platforms.length} entries`, `1 to ${MAX_HISTORY_PLATFORMS} platforms`)
   }
+  const names = new Set<string>()
   const platforms = value.platforms.map((item: unknown, index: number): HistoryPlatform => {
     const where = `${at}.platforms[${index}]`
     if (!isRecord(item)) return refuse(what, where, item, 'an object')
+    const name = checkName(item.platform, `${where}.platform`, what)
+    if (names.has(name)) refuse(what, `${where}.platform`, name, 'a platform no other of the point has')
+    names.add(name)
     const platform: HistoryPlatform = {
-      platform: checkName(item.platform, `${where}.platform`, what),
+      platform: name,
       size: count(item.size, `${where}.size`, what),
       compressedSize: count(item.compressedSize, `${where}.compressedSize`, what),
       layers: count(item.layers, `${where}.layers`, what)

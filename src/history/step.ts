@@ -1,7 +1,7 @@
 // The history in a run: read before the budgets are judged (on every event: a pull request charts
 // itself against it, and max-drift may need a point of it), written after a clean run on a push to
 // the default branch only. A pull request never writes it, whatever its token may do.
-import { Input, Rule } from '../constants.js'
+import { DEFAULT_HISTORY_BRANCH, Input, MAX_HISTORY_PLATFORMS, Rule } from '../constants.js'
 import type { Inputs } from '../config/inputs.js'
 import type { BudgetLimit } from '../config/budget-file.js'
 import { GitHubApiError, type GitHubApi } from '../github/api.js'
@@ -61,7 +61,17 @@ export async function keepHistory(inputs: Inputs, report: Report, deps: HistoryD
   if (!writesHistory(inputs, github?.context)) return false
   const branch = inputs['history-branch']
   const point = pointOf(report)
-  if (!point) return false
+  if (!point) {
+    if (report.platforms.length > 0) {
+      deps.host.warning(`The history of ${report.name} was not kept: the run makes no point of it (its commit "${report.commit ?? ''}" is not a SHA, or it has more than ${MAX_HISTORY_PLATFORMS} platforms)`)
+    }
+    return false
+  }
+  // One JSON file per image committed on the branch the workflow runs for would land among the code (and may take the name of one of its files).
+  if (branch === github!.context.defaultBranch) {
+    deps.host.warning(`The history of ${report.name} was not kept: "${Input.HistoryBranch}" is ${branch}, the default branch; the history is kept on a branch of its own (the default is ${DEFAULT_HISTORY_BRANCH})`)
+    return false
+  }
   if (!github?.api) {
     deps.host.warning(`The history of ${report.name} was not kept: no token to write branch ${branch} with ("${Input.GithubToken}")`)
     return false

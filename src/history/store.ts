@@ -5,8 +5,21 @@
 import { GitHubApiError, type GitHubApi } from '../github/api.js'
 import { appendPoint, emptyHistory, historyFile, MAX_HISTORY_BYTES, parseHistory, serializeHistory, type History, type HistoryPoint } from './history.js'
 
-/** Writes that lose a race before the save gives up: more jobs than this writing one image at once is a misconfiguration. */
-export const MAX_WRITE_ATTEMPTS = 5
+/**
+ * Writes that lose a race before the save gives up. Every job of a matrix writes the same branch
+ * (each its image's file): each write that lands moves the branch under the others, so a job may
+ * lose one race per other job of the matrix.
+ */
+export const MAX_WRITE_ATTEMPTS = 12
+/** The longest wait between two attempts: a random share of it, doubling from 250 ms, so that jobs that lost together do not collide again. */
+const MAX_RETRY_WAIT_MS = 4000
+
+export interface SaveOptions {
+  /** Waits between attempts (tests pass one that does not). */
+  wait?: (ms: number) => Promise<void>
+}
+
+const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
 
 export interface StoredHistory {
   history: History
@@ -28,7 +41,8 @@ export async function readStoredHistory(api: GitHubApi, branch: string, name: st
 const isConflict = (error: unknown): boolean => error instanceof GitHubApiError && (error.status === 409 || error.status === 422)
 
 /** Adds the point to the image's history on the branch, making the branch (without parents) when it does not exist. */
-export async function saveStoredHistory(api: GitHubApi, branch: string, name: string, point: HistoryPoint): Promise<History> {
+export async function saveStoredHistory(api: GitHubApi, branch: string, name: string, point: HistoryPoint, options: SaveOptions = {}): Promise<History> {
+  const wait = options.wait ?? sleep
   const file = historyFile(name)
   const message = `image-budget: history of ${name} at ${point.commit.slice(0, 12)}`
   for (let attempt = 1; ; attempt++) {
@@ -43,6 +57,7 @@ export async function saveStoredHistory(api: GitHubApi, branch: string, name: st
     } catch (error) {
       if (!isConflict(error)) throw error
       if (attempt >= MAX_WRITE_ATTEMPTS) throw new GitHubApiError(`${file} of branch ${branch} changed under ${MAX_WRITE_ATTEMPTS} writes in a row: ${(error as Error).message}`, (error as GitHubApiError).status)
+      await wait(Math.floor(Math.random() * Math.min(MAX_RETRY_WAIT_MS, 250 * 2 ** (attempt - 1))))
     }
   }
 }
