@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals'
-import { execFileSync } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs'
+import { mkdirSync, rmSync } from 'node:fs'
 import * as path from 'node:path'
 import { getInputs } from '../src/config/inputs.js'
 import { execute } from '../src/main.js'
@@ -8,6 +7,7 @@ import type { PlatformReport, Report } from '../src/report/report.js'
 import { debianBase, nodeBase } from './helpers/debian.js'
 import { describeWithEngine, docker, makeContext, uniqueTag } from './helpers/engine.js'
 import { depsFor, RecordingHost } from './helpers/host.js'
+import { writeWheel } from './helpers/wheel.js'
 
 const contexts: string[] = []
 afterAll(() => {
@@ -91,16 +91,13 @@ const APT_LINE = 'RUN apt-get update && apt-get install -y --no-install-recommen
 const PIP_LINE = 'RUN --mount=type=bind,source=wheels,target=/wheels pip install --break-system-packages --no-index --no-cache-dir /wheels/*.whl'
 const aptDockerfile = (base: string, aptLine: string): string => [`FROM ${base}`, aptLine, PIP_LINE, 'USER 65534', ''].join('\n')
 
-/**
- * A wheel of idna for pip to install in the build: from the machine's own package index when it
- * has one (builds here reach no PyPI), else downloaded from PyPI.
- */
-function idnaWheel(into: string): void {
+/** The Python distribution pip installs in the build: made here, since builds reach no package index. */
+const WHEEL = { name: 'sizedemo', version: '1.2.0' }
+function demoWheel(into: string): void {
   mkdirSync(into, { recursive: true })
-  const local = '/opt/pypi/files'
-  const found = existsSync(local) ? readdirSync(local).find(name => /^idna-[\d.]+-py3-none-any\.whl$/.test(name)) : undefined
-  if (found) copyFileSync(path.join(local, found), path.join(into, found))
-  else execFileSync('python3', ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--dest', into, 'idna==3.10'], { stdio: 'ignore' })
+  // Text of a known size that no compression or link changes: the module and a data file.
+  const data = Array.from({ length: 3_000 }, (_, line) => `# line ${line} of the distribution's data, to give it a size of its own\n`).join('')
+  writeWheel(into, WHEEL.name, WHEEL.version, { 'sizedemo/__init__.py': 'VERSION = "1.2.0"\n', 'sizedemo/data.txt': data })
 }
 
 // npm leaves its cache and Node's compile cache (whose sizes vary from build to build) behind: both go.
@@ -125,7 +122,7 @@ describeWithEngine('bytes per package and savings per smell on images built by t
   it('gives each Debian package and Python distribution exactly the bytes its files hold, and the apt caches saved equal what the fix removes', async () => {
     const files = (dockerfile: string) => {
       const context = contextOf(dockerfile)
-      idnaWheel(path.join(context, 'wheels'))
+      demoWheel(path.join(context, 'wheels'))
       return context
     }
     const tag = uniqueTag('apt')
@@ -143,11 +140,10 @@ describeWithEngine('bytes per package and savings per smell on images built by t
     expect(deb.find(item => item.name === 'dpkg')!.line).toBeUndefined()
 
     // The distribution pip installed: its RECORD's files, sized in the container.
-    const [idna] = packagesOf(platform, 'python')
-    expect(idna).toMatchObject({ name: 'idna', line: 3, instruction: PIP_LINE, path: `/usr/local/lib/python3.11/dist-packages/idna-${idna.version}.dist-info` })
-    expect(idna.version).toMatch(/^\d+\.\d+/)
-    expect(idna.bytes).toBe(JSON.parse(readIn(tag, ['python3', '-c', RECORD_BYTES, `${idna.path}/RECORD`])))
-    expect(idna.bytes).toBeGreaterThan(100_000)
+    const [wheel] = packagesOf(platform, 'python')
+    expect(wheel).toMatchObject({ ...WHEEL, line: 3, instruction: PIP_LINE, path: `/usr/local/lib/python3.11/dist-packages/${WHEEL.name}-${WHEEL.version}.dist-info` })
+    expect(wheel.bytes).toBe(JSON.parse(readIn(tag, ['python3', '-c', RECORD_BYTES, `${wheel.path}/RECORD`])))
+    expect(wheel.bytes).toBeGreaterThan(200_000)
 
     // Every visible byte once: packages plus unpackaged is the final filesystem.
     const counted = platform.packages!.reduce((sum, item) => sum + item.bytes, 0) + platform.unpackaged!.reduce((sum, group) => sum + group.bytes, 0)
