@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { attestationAttributes, cacheScope, cacheSpecs, exporterType, getArgs, hasActionsCache, parseDriver, secretEnvSpec } from '../src/build/args.js'
+import { attestationAttributes, cacheScope, cacheSpecs, exporterType, getArgs, hasActionsCache, measuredFromRegistry, parseDriver, secretEnvSpec } from '../src/build/args.js'
 import { InputError } from '../src/config/errors.js'
 import { getInputs } from '../src/config/inputs.js'
 
@@ -159,5 +159,27 @@ describe('cache defaults', () => {
   it('makes scopes of plain characters', () => {
     expect(cacheScope('ghcr.io/acme/api:1.2')).toBe('ghcr.io-acme-api-1.2')
     expect(cacheScope('///')).toBe('image')
+  })
+})
+
+describe('measuring a pushed build from its registry', () => {
+  it('is chosen for a pushed, tagged build that is not scanned, and writes no layout beside the push', () => {
+    const pushed = inputsOf({ push: 'true', tags: 'registry.example/app:1', scan: 'false' })
+    expect(measuredFromRegistry(pushed)).toBe(true)
+    const { ociDir: _layout, ...withoutLayout } = paths
+    expect(getArgs(pushed, noCache, withoutLayout)).toEqual([...HEAD, '--tag', 'registry.example/app:1', '--push', '.'])
+  })
+
+  it.each([
+    ['not pushed', { tags: 'registry.example/app:1', scan: 'false' }],
+    ['pushed without a tag', { push: 'true', scan: 'false' }],
+    ['scanned by Trivy, which reads the layout', { push: 'true', tags: 'registry.example/app:1' }],
+    ['a call instead of a build', { push: 'true', tags: 'registry.example/app:1', scan: 'false', call: 'check' }]
+  ])('is not chosen for a build %s', (_title, values) => {
+    expect(measuredFromRegistry(inputsOf(values))).toBe(false)
+  })
+
+  it('is chosen for a scanned build whose findings come from a given Trivy report', () => {
+    expect(measuredFromRegistry(inputsOf({ push: 'true', tags: 'registry.example/app:1', 'trivy-report': 'trivy.json' }))).toBe(true)
   })
 })

@@ -8,6 +8,7 @@ import type { Smell } from '../analysis/smells.js'
 import { applyBaseline, baselineDir, loadBaseline } from '../baseline/step.js'
 import type { Baseline } from '../baseline/baseline.js'
 import { evaluateBudgets, verdictOf, type BudgetResult, type Verdict } from '../budget/evaluate.js'
+import { measuredFromRegistry } from '../build/args.js'
 import { runBuild, type BuildResult } from '../build/build.js'
 import { InputError } from '../config/errors.js'
 import type { Inputs } from '../config/inputs.js'
@@ -20,6 +21,8 @@ import { OciDirectorySource, type BlobSource } from '../image/blobs.js'
 import { restoreLayers, saveLayers } from '../image/layer-cache.js'
 import { LayerStore } from '../image/layer-store.js'
 import { resolveImage, type ResolvedImage } from '../image/measure.js'
+import { parseReference } from '../image/reference.js'
+import { dockerConfigAuth, RegistrySource } from '../image/registry.js'
 import { openImageInput } from '../image/source.js'
 import { preflight } from '../preflight.js'
 import type { PlatformReport, Report } from '../report/report.js'
@@ -110,8 +113,35 @@ export async function produce(spec: ImageSpec, context: StageContext): Promise<P
   const run = github
     ? { runAttemptUrl: github.context.runAttemptUrl, privateRepository: github.context.privateRepository, serverUrl: github.context.serverUrl, token: github.token ?? '', repository: `${github.context.owner}/${github.context.repo}` }
     : undefined
-  const build = await host.group(`Build ${spec.name}`, () => runBuild(spec, { ...context, run, actionsCache: context.actionsCache }))
-  return { build, ...(build.ociDir ? { source: new OciDirectorySource(build.ociDir) } : {}) }
+  const deps = { ...context, run, actionsCache: context.actionsCache }
+  const build = await host.group(`Build ${spec.name}`, () => runBuild(spec, deps))
+  if (build.ociDir) return { build, source: new OciDirectorySource(build.ociDir) }
+  if (build.call || !measuredFromRegistry(spec.inputs)) return { build }
+  try {
+    return { build, source: await pushedSource(spec.inputs.tags[0], build, context) }
+  } catch (error) {
+    // Credentials the registry wants may live where only the engine reads them (a credential helper).
+    host.warning(`The pushed image could not be read from its registry (${(error as Error).message}): it is exported from the build to be measured instead`)
+    const exported = await host.group(`Export ${spec.name}`, () =>
+      runBuild({ ...spec, inputs: { ...spec.inputs, push: false, load: false, outputs: [] } }, { ...deps, workDir: path.join(context.workDir, 'export') })
+    )
+    return { build: { ...build, ociDir: exported.ociDir }, source: new OciDirectorySource(exported.ociDir!) }
+  }
+}
+
+/**
+ * The image a build pushed, read from its registry by digest: the registry's digest of the tag,
+ * else the one buildx wrote (the tag alone when neither is known). Its root manifest is read here,
+ * so that a registry this step cannot read is known before measuring.
+ */
+async function pushedSource(tag: string, build: BuildResult, context: StageContext): Promise<BlobSource> {
+  const named = parseReference(tag)
+  const written = build.metadata['containerimage.digest']
+  const digest = build.pushedDigest ?? (typeof written === 'string' && /^sha256:[a-f0-9]{64}$/.test(written) ? written : undefined)
+  const reference = digest ? { ...named, tag: undefined, digest } : named
+  const source = new RegistrySource(reference, await dockerConfigAuth(reference.registry, context.env), { fetch: context.fetch })
+  await source.roots()
+  return source
 }
 
 export interface Measured {
