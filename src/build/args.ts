@@ -1,5 +1,5 @@
 import { InputError } from '../config/errors.js'
-import type { Inputs } from '../config/inputs.js'
+import { trivyScans, type Inputs } from '../config/inputs.js'
 import { Input } from '../constants.js'
 import { slugOf } from '../names.js'
 
@@ -134,7 +134,7 @@ export function secretEnvSpec(item: string): string {
  * build that is scanned still writes it.
  */
 export function measuredFromRegistry(inputs: Inputs): boolean {
-  return inputs.push && inputs.tags.length > 0 && inputs.call === '' && !(inputs.scan && inputs['trivy-report'] === '')
+  return inputs.push && inputs.tags.length > 0 && inputs.call === '' && !trivyScans(inputs)
 }
 
 /**

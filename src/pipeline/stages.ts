@@ -11,7 +11,7 @@ import { evaluateBudgets, verdictOf, type BudgetResult, type Verdict } from '../
 import { measuredFromRegistry } from '../build/args.js'
 import { runBuild, type BuildResult } from '../build/build.js'
 import { InputError } from '../config/errors.js'
-import type { Inputs } from '../config/inputs.js'
+import { trivyScans, type Inputs } from '../config/inputs.js'
 import { formatSize } from '../config/size.js'
 import { Input } from '../constants.js'
 import { finalStage, parseDockerfile, type Dockerfile } from '../dockerfile/dockerfile.js'
@@ -24,6 +24,7 @@ import { resolveImage, type ResolvedImage } from '../image/measure.js'
 import { parseReference } from '../image/reference.js'
 import { dockerConfigAuth, RegistrySource } from '../image/registry.js'
 import { openImageInput } from '../image/source.js'
+import { StreamedLayoutSource } from '../image/streamed-layout.js'
 import { preflight } from '../preflight.js'
 import type { PlatformReport, Report } from '../report/report.js'
 import { platformLayout } from '../scan/scan.js'
@@ -101,7 +102,7 @@ export async function produce(spec: ImageSpec, context: StageContext): Promise<P
   const { host } = context
   if (spec.origin.kind === 'image') {
     const reference = spec.origin.reference
-    const opened = await host.group(`Open image ${reference}`, () => openImageInput(reference, context))
+    const opened = await host.group(`Open image ${reference}`, () => openImageInput(reference, { ...context, archiveNeeded: trivyScans(spec.inputs) }))
     return { source: opened.source, archive: opened.archive, engineImageId: opened.imageId }
   }
   if (spec.origin.kind === 'bake') {
@@ -162,10 +163,15 @@ export async function measure(
 ): Promise<Measured> {
   const { host } = context
   return host.group(`Measure ${spec.name}`, async () => {
-    const image = await resolveImage(source)
     const store = new LayerStore(context.layerCacheDir ?? path.join(context.workDir, 'layers'))
     const kept = context.cache && context.layerCacheDir ? { backend: context.cache, dir: context.layerCacheDir, name: spec.name, env: context.env } : undefined
     const restoredKey = kept ? await restoreLayers(kept, host) : undefined
+    // An image read as it streams is read whole first: its layers come before what names them.
+    if (source instanceof StreamedLayoutSource) {
+      await source.readAll(store, (digest, size) => host.info(`reading layer ${digest} (${formatSize(size)} compressed) as the image streams`))
+    }
+    const image = await resolveImage(source)
+    if (source instanceof StreamedLayoutSource) source.checkLayers(image)
     const smells = await analyzeImage({
       source,
       image,
