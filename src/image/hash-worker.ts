@@ -8,6 +8,8 @@ import { Worker } from 'node:worker_threads'
 
 /** Bytes of one blob handed to a worker and not yet hashed: the size of its ring. */
 const RING_BYTES = 4 * 2 ** 20
+/** Bytes copied into a ring before the worker is told: one message per piece of a network read costs more than its hashing. */
+const SEND_BYTES = 256 * 1024
 /** Rings of finished blobs, for the next ones. */
 const freeRings: SharedArrayBuffer[] = []
 
@@ -139,6 +141,9 @@ export class OffThreadHash {
   private readonly ring = freeRings.pop() ?? new SharedArrayBuffer(RING_BYTES)
   private readonly view = new Uint8Array(this.ring)
   private writeAt = 0
+  /** Where the bytes copied but not yet handed to the worker start, and how many. */
+  private unsentAt = 0
+  private unsent = 0
   private inFlight = 0
   private waiting: { resolve: () => void; reject: (error: Error) => void } | undefined
   private result: { resolve: (hex: string) => void; reject: (error: Error) => void } | undefined
@@ -188,18 +193,28 @@ export class OffThreadHash {
     for (let offset = 0; offset < chunk.byteLength; ) {
       const piece = Math.min(RING_BYTES - this.inFlight, chunk.byteLength - offset, RING_BYTES - this.writeAt)
       if (piece === 0) {
+        this.send()
         const rest = chunk.subarray(offset)
         return new Promise<void>((resolve, reject) => {
           this.waiting = { resolve: () => void (this.update(rest) ?? Promise.resolve()).then(resolve, reject), reject }
         })
       }
       this.view.set(chunk.subarray(offset, offset + piece), this.writeAt)
-      this.thread.send(this.id, this.writeAt, piece)
       this.writeAt = (this.writeAt + piece) % RING_BYTES
       this.inFlight += piece
+      this.unsent += piece
       offset += piece
+      // A message per range, never across the ring's end.
+      if (this.unsent >= SEND_BYTES || this.writeAt === 0) this.send()
     }
     return undefined
+  }
+
+  private send(): void {
+    if (this.unsent === 0) return
+    this.thread.send(this.id, this.unsentAt, this.unsent)
+    this.unsentAt = this.writeAt
+    this.unsent = 0
   }
 
   /** The hex digest of everything passed to `update`. */
@@ -210,6 +225,7 @@ export class OffThreadHash {
         return
       }
       this.result = { resolve, reject }
+      this.send()
       this.thread.end(this.id)
     })
     return this.finished
