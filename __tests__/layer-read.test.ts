@@ -7,7 +7,7 @@ import * as path from 'node:path'
 import { Readable } from 'node:stream'
 import { gzipSync } from 'node:zlib'
 import { ustarHeader } from '../__fixtures__/tar-header.js'
-import { OciDirectorySource } from '../src/image/blobs.js'
+import { OciDirectorySource, type BlobSource } from '../src/image/blobs.js'
 import { LayerStore } from '../src/image/layer-store.js'
 import { measureImage, resolveImage, type PlatformMeasurement } from '../src/image/measure.js'
 import { BlobIntegrityError, OFF_THREAD_HASH_BYTES, verifyBlob } from '../src/image/verify.js'
@@ -106,19 +106,35 @@ describe('reading several layers at once', () => {
   ]
 
   async function measure(dir: string, concurrency: number, store = new LayerStore(tempDir('image-budget-store-'))) {
-    const source = new OciDirectorySource(dir)
+    const layout = new OciDirectorySource(dir)
+    // Counts the blobs open at once: layers read ahead show as more than one.
+    let open = 0
+    let mostOpen = 0
+    const source: BlobSource = {
+      label: layout.label,
+      roots: () => layout.roots(),
+      readJson: descriptor => layout.readJson(descriptor),
+      open: async descriptor => {
+        const stream = await layout.open(descriptor)
+        mostOpen = Math.max(mostOpen, ++open)
+        stream.once('close', () => open--)
+        return stream
+      }
+    }
     const read: string[] = []
     const finished: PlatformMeasurement[] = []
     try {
       const measured = await measureImage(source, await resolveImage(source), {
         store,
         concurrency,
+        // Whatever the test process holds already: these layers are small.
+        readAheadMemory: Infinity,
         onLayer: (_platform, _index, layer) => read.push(layer.digest),
         onPlatform: platform => finished.push(platform)
       })
-      return { measured, read, finished, store }
+      return { measured, read, finished, store, mostOpen }
     } catch (error) {
-      return { error: error as Error, read, finished, store }
+      return { error: error as Error, read, finished, store, mostOpen }
     }
   }
 
@@ -130,6 +146,8 @@ describe('reading several layers at once', () => {
     const atOnce = await measure(dir, 4)
     expect(atOnce.error).toBeUndefined()
     expect(atOnce.measured).toEqual(inOrder.measured)
+    expect(inOrder.mostOpen).toBe(1)
+    expect(atOnce.mostOpen).toBeGreaterThan(1)
     expect(atOnce.read.sort()).toEqual(blobs.map(sha256).sort())
     expect(inOrder.measured![1].wastedBytes).toBeGreaterThan(0)
   })

@@ -22,7 +22,8 @@ async function measure(): Promise<number> {
   const source = new OciDirectorySource(dir)
   // Without a store folder, a new empty one: every layer is read from its blob, as on a first run.
   const store = new LayerStore(storeDir ?? mkdtempSync(path.join(os.tmpdir(), 'image-budget-bench-store-')))
-  const platforms = await measureImage(source, await resolveImage(source), { store, onLayer: () => layersRead++ })
+  const concurrency = process.env.BENCH_CONCURRENCY ? Number(process.env.BENCH_CONCURRENCY) : undefined
+  const platforms = await measureImage(source, await resolveImage(source), { store, concurrency, onLayer: () => layersRead++ })
   return platforms.reduce((sum, platform) => sum + platform.size, 0)
 }
 

@@ -57,7 +57,8 @@ class HashThread {
   failed: Error | undefined
 
   constructor(private readonly onGone: (thread: HashThread) => void) {
-    this.worker = new Worker(WORKER_SOURCE, { eval: true })
+    // Hashing allocates next to nothing on the heap: a small one keeps each thread's memory small.
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 } })
     this.worker.unref()
     this.worker.on('message', (reply: WorkerReply) => {
       const job = this.jobs.get(reply.id)
@@ -112,9 +113,12 @@ class HashThread {
 const threads: HashThread[] = []
 let nextId = 1
 
-/** How many hashing threads there may be: one per core, at most 4 (several layers are read at once). */
+/**
+ * How many hashing threads there may be: one hashes faster than two decompressions produce their
+ * input, so one for each two cores beyond the first two, at most 3 (each is an isolate's memory).
+ */
 export function hashThreadCount(): number {
-  return Math.max(1, Math.min(4, availableParallelism()))
+  return Math.max(1, Math.min(3, Math.floor(availableParallelism() / 2)))
 }
 
 function leastBusyThread(): HashThread {

@@ -265,6 +265,9 @@ export function layerReadConcurrency(): number {
   return Math.max(2, Math.min(4, availableParallelism()))
 }
 
+/** The process's memory past which no layer is read ahead: the rest are read in order. */
+const READ_AHEAD_MEMORY = 100 * 2 ** 20
+
 /**
  * Reads the layers ahead of the one being applied into the store, so that several decompress at
  * once (each on a thread of libuv's pool, their digests on hashing threads); they are then
@@ -272,7 +275,7 @@ export function layerReadConcurrency(): number {
  * turn, so that what comes before it is measured as it would be read in order.
  */
 class LayersAhead {
-  private readonly reads = new Map<string, Promise<{ failed?: unknown }>>()
+  private readonly reads = new Map<string, Promise<{ failed?: unknown; skipped?: boolean }>>()
   private running = 0
   private stopped = false
   private readonly waiting: Array<() => void> = []
@@ -280,7 +283,8 @@ class LayersAhead {
   constructor(
     private readonly source: BlobSource,
     private readonly store: LayerStore,
-    private readonly concurrency: number
+    private readonly concurrency: number,
+    private readonly memory: number
   ) {}
 
   /** Starts reading these layers (in order, as slots free up) unless stored, started or already read. */
@@ -294,20 +298,24 @@ class LayersAhead {
           if (stored !== undefined) return stored.close()
           await readLayer(this.source, layer, this.store, () => undefined, onRead)
         }).then(
-          () => ({}),
+          ran => (ran ? {} : { skipped: true }),
           (failed: unknown) => ({ failed })
         )
       )
     }
   }
 
-  private async slot(work: () => Promise<void>): Promise<void> {
+  /** Runs the work in a free slot; false when it was not run (stopped, or memory is short). */
+  private async slot(work: () => Promise<void>): Promise<boolean> {
     // The layer being applied reads outside these slots: the ahead reads use the others.
     while (this.running >= this.concurrency - 1 && !this.stopped) await new Promise<void>(resolve => this.waiting.push(resolve))
-    if (this.stopped) return
+    // An image of many files fills memory with its filesystem, and its layers cost the scan of the
+    // tar more than decompression: reading them at once would gain little for the memory it takes.
+    if (this.stopped || process.memoryUsage.rss() > this.memory) return false
     this.running++
     try {
       await work()
+      return true
     } finally {
       this.running--
       this.waiting.shift()?.()
@@ -318,9 +326,9 @@ class LayersAhead {
   async awaitRead(digest: string): Promise<boolean> {
     const read = this.reads.get(digest)
     if (read === undefined) return false
-    const { failed } = await read
+    const { failed, skipped } = await read
     if (failed !== undefined) throw failed
-    return true
+    return !skipped
   }
 
   /** Starts nothing more and lets the reads under way finish (their errors dropped): nothing is left writing into the store. */
@@ -347,6 +355,8 @@ export interface MeasureOptions {
   onPlatform?: (measurement: PlatformMeasurement) => void
   /** How many layers are read from their blobs at once (see layerReadConcurrency); 1 reads them in order. */
   concurrency?: number
+  /** The process's memory (RSS) past which no more layers are read ahead (100 MiB when not given). */
+  readAheadMemory?: number
 }
 
 /**
@@ -359,7 +369,7 @@ export async function measureImage(
   options: MeasureOptions
 ): Promise<PlatformMeasurement[]> {
   const concurrency = options.concurrency ?? layerReadConcurrency()
-  const ahead = concurrency > 1 ? new LayersAhead(source, options.store, concurrency) : undefined
+  const ahead = concurrency > 1 ? new LayersAhead(source, options.store, concurrency, options.readAheadMemory ?? READ_AHEAD_MEMORY) : undefined
   const order = image.platforms.flatMap(platform => platform.layers.map((layer, index) => ({ layer, onRead: () => options.onLayer?.(platform.platform, index, layer) })))
   let position = 0
   try {
