@@ -105,7 +105,7 @@ describe('reading several layers at once', () => {
     { os: 'linux', architecture: 'arm64', layers: [...blobs.slice(0, 2), ...blobs.slice(4)].map((blob, index) => ({ blob, mediaType: GZIP, createdBy: `COPY ${index}` })) }
   ]
 
-  async function measure(dir: string, concurrency: number, store = new LayerStore(tempDir('image-budget-store-'))) {
+  async function measure(dir: string, concurrency: number, store = new LayerStore(tempDir('image-budget-store-')), readAheadMemory = Infinity) {
     const layout = new OciDirectorySource(dir)
     // Counts the blobs open at once: layers read ahead show as more than one.
     let open = 0
@@ -128,7 +128,7 @@ describe('reading several layers at once', () => {
         store,
         concurrency,
         // Whatever the test process holds already: these layers are small.
-        readAheadMemory: Infinity,
+        readAheadMemory,
         onLayer: (_platform, _index, layer) => read.push(layer.digest),
         onPlatform: platform => finished.push(platform)
       })
@@ -150,6 +150,25 @@ describe('reading several layers at once', () => {
     expect(atOnce.mostOpen).toBeGreaterThan(1)
     expect(atOnce.read.sort()).toEqual(blobs.map(sha256).sort())
     expect(inOrder.measured![1].wastedBytes).toBeGreaterThan(0)
+  })
+
+  it('reads the rest in order, every layer still read once, once memory is short', async () => {
+    const dir = tempDir('image-budget-oci-')
+    const blobs = layerTars.map(tar => gzipSync(tar))
+    writeLayout(dir, platforms(blobs))
+    const inOrder = await measure(dir, 1)
+    // Enough memory for the first read ahead, short for every one after it (waiting for a slot meanwhile).
+    let asked = 0
+    const shortAfterFirst = { valueOf: () => (asked++ === 0 ? Infinity : 0) } as unknown as number
+    const short = await measure(dir, 2, undefined, shortAfterFirst)
+    expect(short.error).toBeUndefined()
+    expect(short.measured).toEqual(inOrder.measured)
+    expect(short.read.sort()).toEqual([...inOrder.read].sort())
+    expect(asked).toBeGreaterThan(1)
+    const never = await measure(dir, 4, undefined, 0)
+    expect(never.measured).toEqual(inOrder.measured)
+    expect(never.mostOpen).toBe(1)
+    expect(never.read).toEqual(inOrder.read)
   })
 
   it('refuses a layer read ahead whose bytes are not its digest, once its turn comes, with what came before it measured', async () => {

@@ -311,7 +311,11 @@ class LayersAhead {
     while (this.running >= this.concurrency - 1 && !this.stopped) await new Promise<void>(resolve => this.waiting.push(resolve))
     // An image of many files fills memory with its filesystem, and its layers cost the scan of the
     // tar more than decompression: reading them at once would gain little for the memory it takes.
-    if (this.stopped || process.memoryUsage.rss() > this.memory) return false
+    if (this.stopped || process.memoryUsage.rss() > this.memory) {
+      // The slot stays free: the next one waiting decides for itself.
+      this.waiting.shift()?.()
+      return false
+    }
     this.running++
     try {
       await work()

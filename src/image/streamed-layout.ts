@@ -181,7 +181,7 @@ export class StreamedLayoutSource implements BlobSource {
       }
       if (size <= SMALL_BLOB_BYTES) throw new BlobIntegrityError(`${this.label} holds more than ${MAX_KEPT_BYTES / MiB} MiB of small blobs`)
     }
-    if (json) {
+    if (json && size <= MAX_CONFIG_BYTES) {
       // A large JSON blob past what is kept (an attestation): not needed unless a manifest names it as a config.
       await bytes.pieces(size, what, () => undefined)
       return
