@@ -266,7 +266,7 @@ export function layerReadConcurrency(): number {
 }
 
 /** The process's memory past which no layer is read ahead: the rest are read in order. */
-const READ_AHEAD_MEMORY = 100 * 2 ** 20
+const READ_AHEAD_MEMORY = 160 * 2 ** 20
 
 /**
  * Reads the layers ahead of the one being applied into the store, so that several decompress at
@@ -277,6 +277,8 @@ const READ_AHEAD_MEMORY = 100 * 2 ** 20
 class LayersAhead {
   private readonly reads = new Map<string, Promise<{ failed?: unknown; skipped?: boolean }>>()
   private running = 0
+  /** Whether the layer being applied is read from its blob (not replayed from a read ahead): it takes a slot. */
+  private headReading = false
   private stopped = false
   private readonly waiting: Array<() => void> = []
 
@@ -307,8 +309,8 @@ class LayersAhead {
 
   /** Runs the work in a free slot; false when it was not run (stopped, or memory is short). */
   private async slot(work: () => Promise<void>): Promise<boolean> {
-    // The layer being applied reads outside these slots: the ahead reads use the others.
-    while (this.running >= this.concurrency - 1 && !this.stopped) await new Promise<void>(resolve => this.waiting.push(resolve))
+    // The layer being applied, when read from its blob, takes one of the slots.
+    while (this.running >= this.concurrency - (this.headReading ? 1 : 0) && !this.stopped) await new Promise<void>(resolve => this.waiting.push(resolve))
     // An image of many files fills memory with its filesystem, and its layers cost the scan of the
     // tar more than decompression: reading them at once would gain little for the memory it takes.
     if (this.stopped || process.memoryUsage.rss() > this.memory) {
@@ -322,6 +324,17 @@ class LayersAhead {
       return true
     } finally {
       this.running--
+      this.waiting.shift()?.()
+    }
+  }
+
+  /** Reads the layer being applied from its blob, in a slot of its own. */
+  async readHead<T>(read: () => Promise<T>): Promise<T> {
+    this.headReading = true
+    try {
+      return await read()
+    } finally {
+      this.headReading = false
       this.waiting.shift()?.()
     }
   }
@@ -359,7 +372,7 @@ export interface MeasureOptions {
   onPlatform?: (measurement: PlatformMeasurement) => void
   /** How many layers are read from their blobs at once (see layerReadConcurrency); 1 reads them in order. */
   concurrency?: number
-  /** The process's memory (RSS) past which no more layers are read ahead (100 MiB when not given). */
+  /** The process's memory (RSS) past which no more layers are read ahead (160 MiB when not given). */
   readAheadMemory?: number
 }
 
@@ -380,9 +393,17 @@ export async function measureImage(
     return await measureInOrder(image, options, async (layer, apply, onRead) => {
       position++
       // The layer to apply now is read directly unless it was started ahead; those after it start.
-      const startedAhead = (await ahead?.awaitRead(layer.digest)) ?? false
-      ahead?.start(order.slice(position, position + concurrency * 2).filter(next => next.layer.digest !== layer.digest))
-      return readLayer(source, layer, options.store, apply, startedAhead ? undefined : onRead)
+      if (!ahead) return readLayer(source, layer, options.store, apply, onRead)
+      const next = order.slice(position, position + concurrency * 2).filter(later => later.layer.digest !== layer.digest)
+      if (await ahead.awaitRead(layer.digest)) {
+        // Read ahead: replayed from the store.
+        ahead.start(next)
+        return readLayer(source, layer, options.store, apply)
+      }
+      return ahead.readHead(() => {
+        ahead.start(next)
+        return readLayer(source, layer, options.store, apply, onRead)
+      })
     })
   } finally {
     await ahead?.settle()
