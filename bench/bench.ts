@@ -5,7 +5,7 @@
 // own child process, so that its peak RSS is its own. Then the scenarios of a workflow on the real
 // engine (see engine.ts), when there is one: BENCH_ONLY=layout or BENCH_ONLY=engine runs one part.
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { engineScenarios } from './engine.js'
@@ -48,9 +48,13 @@ function describe(layout: GeneratedLayout, seconds: number): string {
 /** Analyses the layout once into a store, then the rebuilt layout with that store: the re-analysis. */
 function reanalysis(layout: GeneratedLayout, changed: { dir: string; changedBytes: number }): { first: ChildResult; again: ChildResult } {
   const store = mkdtempSync(path.join(os.tmpdir(), 'image-budget-bench-kept-'))
-  const first = child('measure', layout.dir, store)
-  const again = child('measure', changed.dir, store)
-  return { first, again }
+  try {
+    const first = child('measure', layout.dir, store)
+    const again = child('measure', changed.dir, store)
+    return { first, again }
+  } finally {
+    rmSync(store, { recursive: true, force: true })
+  }
 }
 
 const rows: string[][] = [['figure', 'value', 'goal']]

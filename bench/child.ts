@@ -4,7 +4,7 @@
 // `gunzip-registry` are the floors of measuring an existing image: every distinct layer blob of
 // `docker image save` (streamed) or of a registry, gunzipped once, on one thread, unverified.
 import { spawn } from 'node:child_process'
-import { createReadStream, mkdtempSync } from 'node:fs'
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { Readable, Writable } from 'node:stream'
@@ -21,7 +21,9 @@ let layersRead = 0
 async function measure(): Promise<number> {
   const source = new OciDirectorySource(dir)
   // Without a store folder, a new empty one: every layer is read from its blob, as on a first run.
-  const store = new LayerStore(storeDir ?? mkdtempSync(path.join(os.tmpdir(), 'image-budget-bench-store-')))
+  const fresh = storeDir === undefined ? mkdtempSync(path.join(os.tmpdir(), 'image-budget-bench-store-')) : undefined
+  const store = new LayerStore(storeDir ?? fresh!)
+  if (fresh) process.once('exit', () => rmSync(fresh, { recursive: true, force: true }))
   const concurrency = process.env.BENCH_CONCURRENCY ? Number(process.env.BENCH_CONCURRENCY) : undefined
   const platforms = await measureImage(source, await resolveImage(source), { store, concurrency, onLayer: () => layersRead++ })
   return platforms.reduce((sum, platform) => sum + platform.size, 0)
