@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { attestationAttributes, baseBuildInputs, cacheScope, cacheSpecs, exporterType, getArgs, hasActionsCache, parseDriver, secretEnvSpec, type CacheSpecs } from '../src/build/args.js'
+import { attestationAttributes, baseBuildInputs, cacheScope, cacheSpecs, exporterType, getArgs, hasActionsCache, measuredFromRegistry, parseDriver, secretEnvSpec, type CacheSpecs } from '../src/build/args.js'
 import { treePath } from '../src/baseline/git.js'
 import { InputError } from '../src/config/errors.js'
 import { getInputs, type Inputs } from '../src/config/inputs.js'
@@ -228,5 +228,27 @@ describe('the build of the merge base (baseline: build)', () => {
   ])('refuses %s, naming the input', (_title, values, message) => {
     expect(() => base(values)).toThrow(InputError)
     expect(() => base(values)).toThrow(message)
+  })
+})
+
+describe('measuring a pushed build from its registry', () => {
+  it('is chosen for a pushed, tagged build that is not scanned, and writes no layout beside the push', () => {
+    const pushed = inputsOf({ push: 'true', tags: 'registry.example/app:1', scan: 'false' })
+    expect(measuredFromRegistry(pushed)).toBe(true)
+    const { ociDir: _layout, ...withoutLayout } = paths
+    expect(getArgs(pushed, noCache, withoutLayout)).toEqual([...HEAD, '--tag', 'registry.example/app:1', '--push', '.'])
+  })
+
+  it.each([
+    ['not pushed', { tags: 'registry.example/app:1', scan: 'false' }],
+    ['pushed without a tag', { push: 'true', scan: 'false' }],
+    ['scanned by Trivy, which reads the layout', { push: 'true', tags: 'registry.example/app:1' }],
+    ['a call instead of a build', { push: 'true', tags: 'registry.example/app:1', scan: 'false', call: 'check' }]
+  ])('is not chosen for a build %s', (_title, values) => {
+    expect(measuredFromRegistry(inputsOf(values))).toBe(false)
+  })
+
+  it('is chosen for a scanned build whose findings come from a given Trivy report', () => {
+    expect(measuredFromRegistry(inputsOf({ push: 'true', tags: 'registry.example/app:1', 'trivy-report': 'trivy.json' }))).toBe(true)
   })
 })

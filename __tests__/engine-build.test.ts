@@ -1,9 +1,11 @@
 import { expect, it } from '@jest/globals'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { BuildError } from '../src/build/build.js'
 import { getInputs } from '../src/config/inputs.js'
+import { createExec } from '../src/exec.js'
+import type { Exec } from '../src/host.js'
 import { ImageNotFoundError } from '../src/image/source.js'
 import { execute } from '../src/main.js'
 import type { Report } from '../src/report/report.js'
@@ -47,6 +49,62 @@ describeWithEngine('building with the real engine', () => {
     const written = JSON.parse(readFileSync(outcome.reportPath, 'utf8')) as Report
     expect(written).toEqual(report)
     expect(written.schemaVersion).toBe(1)
+  })
+
+  it('measures a pushed build from its registry, with no OCI layout exported beside the push, and reads again only the layers it lacks', async () => {
+    const context = makeContext()
+    const tag = uniqueTag('from-registry')
+    const layers = mkdtempSync(path.join(os.tmpdir(), 'image-budget-layers-'))
+    try {
+      const buildArgs: string[][] = []
+      const base = createExec(process.stderr)
+      const exec: Exec = async (command, args, options) => {
+        if (args[0] === 'buildx' && args[1] === 'build') buildArgs.push(args)
+        return base(command, args, options)
+      }
+      const run = async () => {
+        const host = new RecordingHost()
+        const inputs = getInputs(name => ({ scan: 'false', platforms: 'linux/amd64,linux/arm64', tags: tag, push: 'true' } as Record<string, string>)[name] ?? '')
+        const outcome = await execute(inputs, host, depsFor(context, { exec, layerCacheDir: layers }))
+        return { host, report: outcome.report }
+      }
+      const first = await run()
+      expect(buildArgs).toHaveLength(1)
+      expect(buildArgs[0].filter(arg => arg.startsWith('type=oci'))).toEqual([])
+      expect(first.host.warnings).toEqual([])
+      const pushed = await readPushedImage(tag)
+      for (const expected of pushed.platforms) {
+        const measured = first.report.platforms.find(platform => platform.platform === expected.platform)!
+        expect(measured.digest).toBe(expected.digest)
+        expect(measured.layers.map(layer => layer.compressedSize)).toEqual(expected.layerBlobSizes)
+        expect(measured.layers.map(layer => layer.size)).toEqual(expected.layerFileBytes)
+      }
+      expect(first.report.digest).toBe(pushed.indexDigest)
+      expect(first.host.lines.filter(line => line.includes(': reading layer ')).length).toBeGreaterThan(0)
+
+      // Nothing changed: the manifests come from the registry again, no layer does.
+      const second = await run()
+      expect(second.host.lines.filter(line => line.includes(': reading layer '))).toEqual([])
+      expect(second.report.platforms).toEqual(first.report.platforms)
+    } finally {
+      rmSync(layers, { recursive: true, force: true })
+    }
+  })
+
+  it('exports a pushed build to measure it when its registry refuses this step, with a warning that says why', async () => {
+    const context = makeContext()
+    const tag = uniqueTag('registry-refuses')
+    const host = new RecordingHost()
+    // As a registry whose credentials only the engine's credential helper holds.
+    const refusing: typeof fetch = async () => new Response('', { status: 401, headers: { 'www-authenticate': 'Basic realm="registry"' } })
+    const inputs = getInputs(name => ({ scan: 'false', tags: tag, push: 'true' } as Record<string, string>)[name] ?? '')
+    const { report } = await execute(inputs, host, depsFor(context, { fetch: refusing }))
+    expect(host.warnings.map(warning => warning.message)).toEqual([
+      expect.stringMatching(/^The pushed image could not be read from its registry \(.*asks for credentials \(docker login\)\): it is exported from the build to be measured instead$/)
+    ])
+    const pushed = await readPushedImage(tag)
+    expect(report.platforms.map(platform => platform.layers.map(layer => layer.size))).toEqual(pushed.platforms.map(platform => platform.layerFileBytes))
+    expect(report.platforms.map(platform => platform.digest)).toEqual(pushed.platforms.map(platform => platform.digest))
   })
 
   it('reports the steps of a rebuild from a type=local cache as cached', async () => {

@@ -2,10 +2,10 @@
 // within a time bound, and that nothing outside the test's own folders changed.
 import { afterAll, describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs'
+import { createReadStream, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { Writable } from 'node:stream'
+import { Readable, Writable } from 'node:stream'
 import { gzipSync } from 'node:zlib'
 import { BaselineError, readBaselineFile } from '../src/baseline/baseline.js'
 import { baselineDir, loadBaseline } from '../src/baseline/step.js'
@@ -18,7 +18,7 @@ import { createExec, maskingStream } from '../src/exec.js'
 import { readInputFile } from '../src/files/safe-read.js'
 import { FileWriteError, writeFileSafely } from '../src/files/safe-write.js'
 import type { GitHubContext } from '../src/github/context.js'
-import { systemClock, type Exec } from '../src/host.js'
+import { systemClock, type Exec, type StreamExec } from '../src/host.js'
 import { OciDirectorySource } from '../src/image/blobs.js'
 import type { CacheBackend } from '../src/image/layer-cache.js'
 import { LayerStore } from '../src/image/layer-store.js'
@@ -68,7 +68,7 @@ async function gone(pid: number): Promise<boolean> {
 
 const inputsOf = (values: Record<string, string>) => getInputs(name => values[name] ?? '')
 
-/** One small image as an OCI layout, and an engine that "has" it: `docker image save` packs it. */
+/** One small image as an OCI layout, and an engine that "has" it: `docker image save` packs it (to a file, or streamed). */
 function localImage() {
   const layout = tempDir('layout')
   const root = tempDir('tree')
@@ -82,7 +82,13 @@ function localImage() {
     }
     return { exitCode: 127, stdout: '', stderr: `${command}: not in this test` }
   }
-  return { layout, exec }
+  const streamExec: StreamExec = (command, args) => {
+    if (command !== 'docker' || args[1] !== 'save') return { stdout: Readable.from([]), finished: Promise.resolve({ exitCode: 127, stderr: `${command}: not in this test` }) }
+    const archive = path.join(tempDir('saved'), 'image.tar')
+    packLayout(layout, archive)
+    return { stdout: createReadStream(archive), finished: Promise.resolve({ exitCode: 0, stderr: '' }) }
+  }
+  return { layout, exec, streamExec }
 }
 
 function runDeps(exec: Exec, extra: Partial<Deps> = {}): Deps & { cwd: string; tempRoot: string } {
@@ -148,11 +154,11 @@ describe('names become safe slugs, and nothing outside the run folders is touche
   })
 
   it('a name of ".." keeps its report and baseline inside the run folders, and a file planted in RUNNER_TEMP survives', async () => {
-    const { exec } = localImage()
+    const { exec, streamExec } = localImage()
     const saved: string[][] = []
     const cache: CacheBackend = { restore: async () => undefined, save: async paths => (saved.push(paths), 1) }
     const github: GitHubContext = { owner: 'acme', repo: 'shop', eventName: 'push', sha: 'c'.repeat(40), branch: 'main', defaultBranch: 'main', runUrl: 'r', runAttemptUrl: 'r/attempts/1', serverUrl: 'https://github.com', apiUrl: '', privateRepository: false }
-    const deps = runDeps(exec, { cache, github: { context: github } })
+    const deps = runDeps(exec, { streamExec, cache, github: { context: github } })
     const planted = path.join(deps.tempRoot, 'report.json')
     writeFileSync(planted, 'planted before the run')
     const run = await timed(() => execute(inputsOf({ image: 'local/app:1', name: '..', scan: 'false' }), new RecordingHost(), deps))
@@ -170,8 +176,8 @@ describe('files named by inputs are regular files, read with a cap', () => {
   const cases = hostilePaths()
 
   it.each(cases)('budget-file: %s is refused at once, naming the input and value', async (_what, file, reason) => {
-    const { exec } = localImage()
-    const deps = runDeps(exec)
+    const { exec, streamExec } = localImage()
+    const deps = runDeps(exec, { streamExec })
     const run = await timed(() => execute(inputsOf({ image: 'local/app:1', 'budget-file': file, scan: 'false' }), new RecordingHost(), deps))
     expect(run.error).toBeInstanceOf(InputError)
     expect(run.error!.message).toBe(`Input "budget-file": cannot read "${file}" (${reason}${reason.endsWith('the ') ? '1 MiB such a file may hold' : ''})`)
@@ -205,8 +211,8 @@ describe('files named by inputs are regular files, read with a cap', () => {
       [fifo, 'a named pipe (FIFO)'],
       [folder, 'a directory']
     ]) {
-      const { exec } = localImage()
-      const deps = runDeps(exec)
+      const { exec, streamExec } = localImage()
+      const deps = runDeps(exec, { streamExec })
       const run = await timed(() => execute(inputsOf({ image: 'local/app:1', 'secret-files': `key=${file}`, scan: 'false' }), new RecordingHost(), deps))
       expect(run.error!.message).toBe(`Input "secret-files": cannot use "key=${path.relative(deps.cwd, file)}" (${reason}, not a regular file)`)
       expect(run.ms).toBeLessThan(2000)
@@ -263,8 +269,8 @@ describe('writes never follow links nor leave the run folders', () => {
   })
 
   it('a report path at a planted link fails the step with the path, and the comment, outputs and summary are still written', async () => {
-    const { exec } = localImage()
-    const deps = runDeps(exec)
+    const { exec, streamExec } = localImage()
+    const deps = runDeps(exec, { streamExec })
     const outside = tempDir('outside')
     writeFileSync(path.join(outside, 'victim'), 'unchanged')
     symlinkSync(path.join(outside, 'victim'), path.join(deps.cwd, 'report.json'))
@@ -281,8 +287,8 @@ describe('writes never follow links nor leave the run folders', () => {
 
 describe('the CLI writes beside the user and prints no secret', () => {
   it('writes image-budget-<slug>.json in its working folder, never into the temporary folder, even through a planted link', async () => {
-    const { exec } = localImage()
-    const deps = runDeps(exec, { layerCacheDir: tempDir('layers') })
+    const { exec, streamExec } = localImage()
+    const deps = runDeps(exec, { streamExec, layerCacheDir: tempDir('layers') })
     const outside = tempDir('outside')
     writeFileSync(path.join(outside, 'victim'), 'unchanged')
     mkdirSync(path.join(deps.tempRoot, 'image-budget'))

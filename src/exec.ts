@@ -1,7 +1,8 @@
 import { getExecOutput } from '@actions/exec'
 import { StringDecoder } from 'node:string_decoder'
 import { Writable } from 'node:stream'
-import type { Exec } from './host.js'
+import { spawn } from 'node:child_process'
+import type { Exec, StreamExec } from './host.js'
 import { runWithDeadline } from './process.js'
 
 /**
@@ -54,4 +55,22 @@ export function maskingStream(target: NodeJS.WritableStream, mask: (text: string
       done()
     }
   })
+}
+
+/** The end of a program's stderr that is kept for a message. */
+const KEPT_STDERR = 64 * 1024
+
+/** Runs a program with its standard output as a stream (no shell, the parent's environment). */
+export const spawnStream: StreamExec = (command, args) => {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stderr = ''
+  child.stderr.setEncoding('utf8')
+  child.stderr.on('data', (text: string) => {
+    stderr = (stderr + text).slice(-KEPT_STDERR)
+  })
+  const finished = new Promise<{ exitCode: number; stderr: string }>(resolve => {
+    child.once('error', error => resolve({ exitCode: -1, stderr: error.message }))
+    child.once('close', code => resolve({ exitCode: code ?? -1, stderr }))
+  })
+  return { stdout: child.stdout, finished }
 }

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream'
 // The side effects of a run, behind small interfaces: the action and the CLI each provide their own,
 // and tests pass fakes that record what happened.
 
@@ -22,6 +23,9 @@ export interface ExecOptions {
 
 /** Runs a program with an argv array (never through a shell) and never throws on a non-zero exit. */
 export type Exec = (command: string, args: string[], options?: ExecOptions) => Promise<ExecResult>
+
+/** Runs a program whose standard output is read as it comes; `finished` gives its exit code and the end of its stderr. */
+export type StreamExec = (command: string, args: string[]) => { stdout: Readable; finished: Promise<{ exitCode: number; stderr: string }> }
 
 export interface AnnotationProperties {
   file?: string

@@ -7,6 +7,8 @@ import * as path from 'node:path'
 export const NODE24 = path.join(process.env.IMAGE_BUDGET_ASSETS ?? '/opt/image-budget', 'node24', 'bin', 'node')
 
 const ROOT = path.resolve(new URL('../..', import.meta.url).pathname)
+/** The bundle the steps run: dist/, or another build of it (IMAGE_BUDGET_DIST) to try a change before dist is rebuilt. */
+const DIST = process.env.IMAGE_BUDGET_DIST ?? path.join(ROOT, 'dist')
 
 export interface StepResult {
   exitCode: number
@@ -71,12 +73,12 @@ async function collect(child: ChildProcessWithoutNullStreams): Promise<{ exitCod
 /** Runs dist/index.js as the runner does: inputs as INPUT_* variables, files for outputs and summary. */
 export function runActionStep(cwd: string, inputs: Record<string, string>, extraEnv: NodeJS.ProcessEnv = {}, node = process.execPath): StepResult {
   const { env, finish } = prepareStep(inputs, extraEnv)
-  const result = spawnSync(node, [path.join(ROOT, 'dist/index.js')], { cwd, env, encoding: 'utf8' })
+  const result = spawnSync(node, [path.join(DIST, 'index.js')], { cwd, env, encoding: 'utf8' })
   return finish(result.status ?? -1, result.stdout, result.stderr)
 }
 
 /** The same, without blocking: for steps that talk to servers running in the test's own process. `entry`: a build other than dist/. */
-export async function runActionStepAsync(cwd: string, inputs: Record<string, string>, extraEnv: NodeJS.ProcessEnv = {}, entry = path.join(ROOT, 'dist/index.js')): Promise<StepResult> {
+export async function runActionStepAsync(cwd: string, inputs: Record<string, string>, extraEnv: NodeJS.ProcessEnv = {}, entry = path.join(DIST, 'index.js')): Promise<StepResult> {
   const { env, finish } = prepareStep(inputs, extraEnv)
   const { exitCode, stdout, stderr } = await collect(spawn(process.execPath, [entry], { cwd, env }))
   return finish(exitCode, stdout, stderr)
@@ -84,7 +86,7 @@ export async function runActionStepAsync(cwd: string, inputs: Record<string, str
 
 export function runCliProcess(cwd: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}) {
   const scan = args.includes('--scan') ? [] : ['--scan', 'false']
-  const result = spawnSync(process.execPath, [path.join(ROOT, 'dist/cli/index.js'), ...scan, ...args], {
+  const result = spawnSync(process.execPath, [path.join(DIST, 'cli/index.js'), ...scan, ...args], {
     cwd,
     env: { ...cleanEnv(), IMAGE_BUDGET_CACHE_DIR: mkdtempSync(path.join(os.tmpdir(), 'image-budget-cli-cache-')), ...extraEnv },
     encoding: 'utf8'

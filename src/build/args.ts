@@ -1,5 +1,5 @@
 import { InputError } from '../config/errors.js'
-import type { Inputs } from '../config/inputs.js'
+import { trivyScans, type Inputs } from '../config/inputs.js'
 import { Input } from '../constants.js'
 import { slugOf } from '../names.js'
 
@@ -9,8 +9,11 @@ export interface BuildPaths {
   metadataFile: string
   /** buildx writes the image ID here (`--iidfile`), as docker/build-push-action reads it. */
   imageIdFile?: string
-  /** The OCI layout directory that is measured; its output always comes last (see getArgs). */
-  ociDir: string
+  /**
+   * The OCI layout directory that is measured; its output always comes last (see getArgs). Absent
+   * when the image is measured from the registry it is pushed to (see measuredFromRegistry).
+   */
+  ociDir?: string
   /** `secrets` written to files plus `secret-files`, as id and path. */
   secretFiles: ReadonlyArray<{ id: string; path: string }>
 }
@@ -125,6 +128,16 @@ export function secretEnvSpec(item: string): string {
 }
 
 /**
+ * Whether a build is measured from the registry it pushes to rather than from an OCI layout
+ * written beside the push: the registry then sends only the manifests and the layers not read
+ * before, and no copy of the image is exported to disk. A scan by Trivy reads the layout, so a
+ * build that is scanned still writes it.
+ */
+export function measuredFromRegistry(inputs: Inputs): boolean {
+  return inputs.push && inputs.tags.length > 0 && inputs.call === '' && !trivyScans(inputs)
+}
+
+/**
  * The argv of `docker buildx build`, built without side effects, flag for flag as
  * docker/build-push-action builds it, plus the OCI layout that is measured. With `call` (checks,
  * outline, targets) nothing is exported, so nothing is measured either.
@@ -175,7 +188,7 @@ export function getArgs(inputs: Inputs, cache: CacheSpecs, paths: BuildPaths, se
   }
   // Last on purpose: several exporters each write their own index, and the layout is read from
   // its own blobs (see OciDirectorySource), whatever the metadata file names.
-  args.push('--output', `type=oci,dest=${paths.ociDir},tar=false`)
+  if (paths.ociDir !== undefined) args.push('--output', `type=oci,dest=${paths.ociDir},tar=false`)
   args.push(inputs.context)
   return args
 }

@@ -4,7 +4,7 @@ import { Input, MIN_BUILDKIT_FOR_GHA_CACHE, MIN_BUILDX_FOR_GHA_CACHE } from '../
 import type { Config } from '../config/config.js'
 import type { Clock, Exec, Host } from '../host.js'
 import { isGhaCacheSpec, type ActionsCacheState } from './actions-cache.js'
-import { cacheSpecs, getArgs, parseDriver, type CacheSpecs } from './args.js'
+import { cacheSpecs, getArgs, measuredFromRegistry, parseDriver, type CacheSpecs } from './args.js'
 import { describeFailure, isEngineUnreachable, parseProgress, type BuildProgress } from './progress.js'
 
 /** A finding of `call: check` (BuildKit's Dockerfile checks), with the line it is about. */
@@ -18,7 +18,10 @@ export interface CheckWarning {
 
 export interface BuildResult extends BuildProgress {
   seconds: number
-  /** The OCI layout the build wrote, for measuring; absent when `call` evaluated the build instead. */
+  /**
+   * The OCI layout the build wrote, for measuring; absent when `call` evaluated the build instead,
+   * or when the pushed image is measured from its registry (see measuredFromRegistry).
+   */
   ociDir?: string
   /** buildx's metadata file, as JSON (digest, config digest, image name). */
   metadata: Record<string, unknown>
@@ -189,7 +192,7 @@ export async function runBuild(config: Config, deps: BuildDeps): Promise<BuildRe
   const paths = {
     metadataFile: path.join(workDir, 'metadata.json'),
     imageIdFile: path.join(workDir, 'iidfile'),
-    ociDir: path.join(workDir, 'oci'),
+    ...(measuredFromRegistry(inputs) ? {} : { ociDir: path.join(workDir, 'oci') }),
     secretFiles: await writeSecrets({ ...config, secrets }, path.join(workDir, 'secrets'))
   }
   const driver = inputs.push && inputs.load ? await builderDriver(exec, inputs.builder, cwd) : ''
@@ -233,7 +236,7 @@ export async function runBuild(config: Config, deps: BuildDeps): Promise<BuildRe
     ...progress,
     seconds,
     ...(actionsCache ? { actionsCache } : {}),
-    ociDir: paths.ociDir,
+    ...(paths.ociDir ? { ociDir: paths.ociDir } : {}),
     metadata,
     ...(/^sha256:[a-f0-9]{64}$/.test(imageId) ? { imageId } : {}),
     ...(pushed ? { pushedDigest: pushed } : {})

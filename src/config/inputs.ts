@@ -103,6 +103,11 @@ export type InputReader = (name: InputName) => string
  * args, labels, secrets). An item in double quotes keeps its commas and newlines (a multi-line
  * secret) and `""` inside it is a quote. Unquoted items are trimmed; blank ones and `#` comments dropped.
  */
+/** Whether Trivy scans the image itself (rather than a report given with `trivy-report` being read, or no scan). */
+export function trivyScans(inputs: Pick<Inputs, 'scan' | 'trivy-report'>): boolean {
+  return inputs.scan && inputs['trivy-report'] === ''
+}
+
 export function parseList(raw: string, { ignoreComma = false, name = '' as InputName | '' } = {}): string[] {
   const items: string[] = []
   let item = ''

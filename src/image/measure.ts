@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { inspectSecretCandidate, isSecretCandidate, type SecretFinding } from '../analysis/secret-files.js'
@@ -275,6 +276,102 @@ async function verifyWhole(source: BlobSource, layer: Descriptor): Promise<void>
   }
 }
 
+/** How many layers are read from their blobs at once: one per core, at least 2 (a fetch overlaps a scan), at most 4. */
+export function layerReadConcurrency(): number {
+  return Math.max(2, Math.min(4, availableParallelism()))
+}
+
+/** The process's memory past which no layer is read ahead: the rest are read in order. */
+const READ_AHEAD_MEMORY = 160 * 2 ** 20
+
+/**
+ * Reads the layers ahead of the one being applied into the store, so that several decompress at
+ * once (each on a thread of libuv's pool, their digests on hashing threads); they are then
+ * replayed from the store in order. A failure of a layer read ahead is kept until that layer's
+ * turn, so that what comes before it is measured as it would be read in order.
+ */
+class LayersAhead {
+  private readonly reads = new Map<string, Promise<{ failed?: unknown; skipped?: boolean }>>()
+  private running = 0
+  /** Whether the layer being applied is read from its blob (not replayed from a read ahead): it takes a slot. */
+  private headReading = false
+  private stopped = false
+  private readonly waiting: Array<() => void> = []
+
+  constructor(
+    private readonly source: BlobSource,
+    private readonly store: LayerStore,
+    private readonly concurrency: number,
+    private readonly memory: number
+  ) {}
+
+  /** Starts reading these layers (in order, as slots free up) unless stored, started or already read. */
+  start(layers: Array<{ layer: Descriptor; onRead: () => void }>): void {
+    for (const { layer, onRead } of layers) {
+      if (this.reads.has(layer.digest)) continue
+      this.reads.set(
+        layer.digest,
+        this.slot(async () => {
+          const stored = await this.store.stored(layer.digest)
+          if (stored !== undefined) return stored.close()
+          await readLayer(this.source, layer, this.store, () => undefined, onRead)
+        }).then(
+          ran => (ran ? {} : { skipped: true }),
+          (failed: unknown) => ({ failed })
+        )
+      )
+    }
+  }
+
+  /** Runs the work in a free slot; false when it was not run (stopped, or memory is short). */
+  private async slot(work: () => Promise<void>): Promise<boolean> {
+    // The layer being applied, when read from its blob, takes one of the slots.
+    while (this.running >= this.concurrency - (this.headReading ? 1 : 0) && !this.stopped) await new Promise<void>(resolve => this.waiting.push(resolve))
+    // An image of many files fills memory with its filesystem, and its layers cost the scan of the
+    // tar more than decompression: reading them at once would gain little for the memory it takes.
+    if (this.stopped || process.memoryUsage.rss() > this.memory) {
+      // The slot stays free: the next one waiting decides for itself.
+      this.waiting.shift()?.()
+      return false
+    }
+    this.running++
+    try {
+      await work()
+      return true
+    } finally {
+      this.running--
+      this.waiting.shift()?.()
+    }
+  }
+
+  /** Reads the layer being applied from its blob, in a slot of its own. */
+  async readHead<T>(read: () => Promise<T>): Promise<T> {
+    this.headReading = true
+    try {
+      return await read()
+    } finally {
+      this.headReading = false
+      this.waiting.shift()?.()
+    }
+  }
+
+  /** Waits for the read of this layer when one was started ahead; true when one was. */
+  async awaitRead(digest: string): Promise<boolean> {
+    const read = this.reads.get(digest)
+    if (read === undefined) return false
+    const { failed, skipped } = await read
+    if (failed !== undefined) throw failed
+    return !skipped
+  }
+
+  /** Starts nothing more and lets the reads under way finish (their errors dropped): nothing is left writing into the store. */
+  async settle(): Promise<void> {
+    this.stopped = true
+    this.waiting.splice(0).forEach(resolve => resolve())
+    await Promise.all(this.reads.values())
+  }
+}
+
 export interface MeasureOptions {
   /** Where layer entries are kept by digest (a temporary folder when nothing is kept between runs). */
   store: LayerStore
@@ -289,6 +386,10 @@ export interface MeasureOptions {
   onLayer?: (platform: string, index: number, layer: Descriptor) => void
   /** Called as each platform is finished, so that callers keep what was measured before a failure. */
   onPlatform?: (measurement: PlatformMeasurement) => void
+  /** How many layers are read from their blobs at once (see layerReadConcurrency); 1 reads them in order. */
+  concurrency?: number
+  /** The process's memory (RSS) past which no more layers are read ahead (160 MiB when not given). */
+  readAheadMemory?: number
 }
 
 /**
@@ -300,6 +401,34 @@ export async function measureImage(
   image: ResolvedImage,
   options: MeasureOptions
 ): Promise<PlatformMeasurement[]> {
+  const concurrency = options.concurrency ?? layerReadConcurrency()
+  const ahead = concurrency > 1 ? new LayersAhead(source, options.store, concurrency, options.readAheadMemory ?? READ_AHEAD_MEMORY) : undefined
+  const order = image.platforms.flatMap(platform => platform.layers.map((layer, index) => ({ layer, onRead: () => options.onLayer?.(platform.platform, index, layer) })))
+  let position = 0
+  try {
+    return await measureInOrder(image, options, async (layer, apply, onRead) => {
+      position++
+      // The layer to apply now is read directly unless it was started ahead; those after it start.
+      if (!ahead) return readLayer(source, layer, options.store, apply, onRead)
+      const next = order.slice(position, position + concurrency * 2).filter(later => later.layer.digest !== layer.digest)
+      if (await ahead.awaitRead(layer.digest)) {
+        // Read ahead: replayed from the store.
+        ahead.start(next)
+        return readLayer(source, layer, options.store, apply)
+      }
+      return ahead.readHead(() => {
+        ahead.start(next)
+        return readLayer(source, layer, options.store, apply, onRead)
+      })
+    })
+  } finally {
+    await ahead?.settle()
+  }
+}
+
+type LayerReader = (layer: Descriptor, apply: EntryVisitor, onRead: () => void) => Promise<LayerSummary>
+
+async function measureInOrder(image: ResolvedImage, options: MeasureOptions, read: LayerReader): Promise<PlatformMeasurement[]> {
   const results: PlatformMeasurement[] = []
   for (const platform of image.platforms) {
     const history = layerHistory(platform.history, platform.layers.length)
@@ -308,10 +437,8 @@ export async function measureImage(
     const secrets: Array<SecretFinding & { layer: number }> = []
     const layerPackages: Array<LayerPackages | undefined> = []
     for (const [index, layer] of platform.layers.entries()) {
-      const content = await readLayer(
-        source,
+      const content = await read(
         layer,
-        options.store,
         (path, kind, size, linkName) => filesystem.apply(path, kind, size, index, linkName),
         () => options.onLayer?.(platform.platform, index, layer)
       )

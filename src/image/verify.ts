@@ -6,6 +6,7 @@ import { createHash, type Hash } from 'node:crypto'
 import { Transform, type Readable, type TransformCallback } from 'node:stream'
 import { formatSize } from '../config/size.js'
 import { readCapped } from '../net/http.js'
+import { OffThreadHash } from './hash-worker.js'
 import { checkDigest, INDEX_TYPES, MANIFEST_TYPES, type Descriptor } from './types.js'
 
 const MiB = 1024 * 1024
@@ -67,13 +68,18 @@ export function digestOf(data: Buffer, like = `sha256:${'0'.repeat(64)}`): strin
   return `${algorithm}:${hash.update(data).digest('hex')}`
 }
 
+/** Blobs from this size on are hashed on a hashing thread (see hash-worker.ts); smaller ones inline. */
+export const OFF_THREAD_HASH_BYTES = 1 << 20
+
 /**
  * Hashes and counts a blob as it passes: fails at the first byte past the declared size, and at the
  * end when the blob is shorter or its digest differs. Its readable side ends only for a blob that
- * is exactly what its descriptor says.
+ * is exactly what its descriptor says. A layer's bytes are hashed on another thread, in order,
+ * while they go on to be decompressed here.
  */
 export class BlobVerifier extends Transform {
-  private readonly hash: Hash
+  private readonly hash: Hash | undefined
+  private readonly offThread: OffThreadHash | undefined
   private readonly algorithm: string
   private readonly expected: string
   private received = 0
@@ -83,7 +89,11 @@ export class BlobVerifier extends Transform {
     private readonly label: string
   ) {
     super({ highWaterMark: 1 << 20 })
-    ;({ hash: this.hash, algorithm: this.algorithm, expected: this.expected } = hashOf(descriptor.digest))
+    const [algorithm, expected] = checkDigest(descriptor.digest).split(':')
+    this.algorithm = algorithm
+    this.expected = expected
+    if (descriptor.size >= OFF_THREAD_HASH_BYTES) this.offThread = new OffThreadHash(algorithm)
+    else this.hash = createHash(algorithm)
   }
 
   private problem(what: string): BlobIntegrityError {
@@ -96,8 +106,15 @@ export class BlobVerifier extends Transform {
       done(this.problem(`has more than the ${bytes(this.descriptor.size)} its descriptor declares`))
       return
     }
-    this.hash.update(chunk)
-    done(null, chunk)
+    if (this.hash) {
+      this.hash.update(chunk)
+      done(null, chunk)
+      return
+    }
+    const wait = this.offThread!.update(chunk)
+    this.push(chunk)
+    if (wait) wait.then(() => done(), done)
+    else done()
   }
 
   _flush(done: TransformCallback): void {
@@ -105,9 +122,17 @@ export class BlobVerifier extends Transform {
       done(this.problem(`ends after ${this.received} bytes, but its descriptor declares ${bytes(this.descriptor.size)}`))
       return
     }
-    const actual = this.hash.digest('hex')
-    if (actual !== this.expected) done(this.problem(`holds other content: its bytes have digest ${this.algorithm}:${actual}`))
-    else done()
+    const check = (actual: string): void => {
+      if (actual !== this.expected) done(this.problem(`holds other content: its bytes have digest ${this.algorithm}:${actual}`))
+      else done()
+    }
+    if (this.hash) check(this.hash.digest('hex'))
+    else this.offThread!.digest().then(check, done)
+  }
+
+  _destroy(error: Error | null, done: (error?: Error | null) => void): void {
+    this.offThread?.abandon()
+    done(error)
   }
 }
 

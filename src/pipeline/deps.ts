@@ -7,11 +7,13 @@ import type { CacheBackend } from '../cache-backend.js'
 import { createExec } from '../exec.js'
 import type { GitHubApi } from '../github/api.js'
 import type { GitHubContext } from '../github/context.js'
-import { systemClock, type Clock, type Exec } from '../host.js'
+import { systemClock, type Clock, type Exec, type StreamExec } from '../host.js'
 import { realSleep, type Sleep } from '../scan/retry.js'
 
 export interface RunDeps {
   exec: Exec
+  /** Programs whose output is read as a stream (`docker image save`); spawnStream when not given. */
+  streamExec?: StreamExec
   clock: Clock
   env: NodeJS.ProcessEnv
   cwd: string

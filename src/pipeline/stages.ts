@@ -10,10 +10,10 @@ import { baselineFromReport, type Baseline } from '../baseline/baseline.js'
 import { addWorktree, findMergeBase, repositoryRoot, treePath } from '../baseline/git.js'
 import { isPullRequest } from '../github/context.js'
 import { evaluateBudgets, verdictOf, type BudgetResult, type Verdict } from '../budget/evaluate.js'
-import { baseBuildInputs, cacheSpecs, isRemoteContext, refuseRemoteBase } from '../build/args.js'
+import { baseBuildInputs, cacheSpecs, isRemoteContext, measuredFromRegistry, refuseRemoteBase } from '../build/args.js'
 import { runBuild, type BuildResult } from '../build/build.js'
 import { InputError } from '../config/errors.js'
-import type { Inputs } from '../config/inputs.js'
+import { trivyScans, type Inputs } from '../config/inputs.js'
 import { formatSize } from '../config/size.js'
 import { Input } from '../constants.js'
 import { finalStage, parseDockerfile, type Dockerfile } from '../dockerfile/dockerfile.js'
@@ -23,7 +23,10 @@ import { OciDirectorySource, type BlobSource } from '../image/blobs.js'
 import { restoreLayers, saveLayers } from '../image/layer-cache.js'
 import { LayerStore } from '../image/layer-store.js'
 import { resolveImage, type ResolvedImage } from '../image/measure.js'
+import { parseReference } from '../image/reference.js'
+import { dockerConfigAuth, RegistrySource } from '../image/registry.js'
 import { openImageInput } from '../image/source.js'
+import { StreamedLayoutSource } from '../image/streamed-layout.js'
 import { preflight } from '../preflight.js'
 import type { PlatformReport, Report } from '../report/report.js'
 import { platformLayout } from '../scan/scan.js'
@@ -100,7 +103,7 @@ export async function produce(spec: ImageSpec, context: StageContext): Promise<P
   const { host } = context
   if (spec.origin.kind === 'image') {
     const reference = spec.origin.reference
-    const opened = await host.group(`Open image ${reference}`, () => openImageInput(reference, context))
+    const opened = await host.group(`Open image ${reference}`, () => openImageInput(reference, { ...context, archiveNeeded: trivyScans(spec.inputs) }))
     return { source: opened.source, archive: opened.archive, engineImageId: opened.imageId }
   }
   if (spec.origin.kind === 'bake') {
@@ -112,8 +115,35 @@ export async function produce(spec: ImageSpec, context: StageContext): Promise<P
   const run = github
     ? { runAttemptUrl: github.context.runAttemptUrl, privateRepository: github.context.privateRepository, serverUrl: github.context.serverUrl, token: github.token ?? '', repository: `${github.context.owner}/${github.context.repo}` }
     : undefined
-  const build = await host.group(`Build ${spec.name}`, () => runBuild(spec, { ...context, run, actionsCache: context.actionsCache }))
-  return { build, ...(build.ociDir ? { source: new OciDirectorySource(build.ociDir) } : {}) }
+  const deps = { ...context, run, actionsCache: context.actionsCache }
+  const build = await host.group(`Build ${spec.name}`, () => runBuild(spec, deps))
+  if (build.ociDir) return { build, source: new OciDirectorySource(build.ociDir) }
+  if (build.call || !measuredFromRegistry(spec.inputs)) return { build }
+  try {
+    return { build, source: await pushedSource(spec.inputs.tags[0], build, context) }
+  } catch (error) {
+    // Credentials the registry wants may live where only the engine reads them (a credential helper).
+    host.warning(`The pushed image could not be read from its registry (${(error as Error).message}): it is exported from the build to be measured instead`)
+    const exported = await host.group(`Export ${spec.name}`, () =>
+      runBuild({ ...spec, inputs: { ...spec.inputs, push: false, load: false, outputs: [] } }, { ...deps, workDir: path.join(context.workDir, 'export') })
+    )
+    return { build: { ...build, ociDir: exported.ociDir }, source: new OciDirectorySource(exported.ociDir!) }
+  }
+}
+
+/**
+ * The image a build pushed, read from its registry by digest: the registry's digest of the tag,
+ * else the one buildx wrote (the tag alone when neither is known). Its root manifest is read here,
+ * so that a registry this step cannot read is known before measuring.
+ */
+async function pushedSource(tag: string, build: BuildResult, context: StageContext): Promise<BlobSource> {
+  const named = parseReference(tag)
+  const written = build.metadata['containerimage.digest']
+  const digest = build.pushedDigest ?? (typeof written === 'string' && /^sha256:[a-f0-9]{64}$/.test(written) ? written : undefined)
+  const reference = digest ? { ...named, tag: undefined, digest } : named
+  const source = new RegistrySource(reference, await dockerConfigAuth(reference.registry, context.env), { fetch: context.fetch })
+  await source.roots()
+  return source
 }
 
 export interface Measured {
@@ -134,10 +164,15 @@ export async function measure(
 ): Promise<Measured> {
   const { host } = context
   return host.group(`Measure ${spec.name}`, async () => {
-    const image = await resolveImage(source)
     const store = new LayerStore(context.layerCacheDir ?? path.join(context.workDir, 'layers'))
     const kept = context.cache && context.layerCacheDir ? { backend: context.cache, dir: context.layerCacheDir, name: spec.name, env: context.env } : undefined
     const restoredKey = kept ? await restoreLayers(kept, host) : undefined
+    // An image read as it streams is read whole first: its layers come before what names them.
+    if (source instanceof StreamedLayoutSource) {
+      await source.readAll(store, (digest, size) => host.info(`reading layer ${digest} (${formatSize(size)} compressed) as the image streams`))
+    }
+    const image = await resolveImage(source)
+    if (source instanceof StreamedLayoutSource) source.checkLayers(image)
     const smells = await analyzeImage({
       source,
       image,
