@@ -15,7 +15,8 @@ import type { Exec } from '../host.js'
 import { OciDirectorySource, OciTarSource, type BlobSource } from '../image/blobs.js'
 import { localLayerCacheDir } from '../image/layer-cache.js'
 import { LayerStore } from '../image/layer-store.js'
-import { measureImage, resolveImage } from '../image/measure.js'
+import { measureImage } from '../image/measure.js'
+import { resolveForMeasuring } from '../image/streamed-layout.js'
 import { ImageNotFoundError, openImageInput } from '../image/source.js'
 import type { Report } from '../report/report.js'
 import { textTable } from '../report/table.js'
@@ -73,7 +74,7 @@ async function reportSide(file: string, shown: string, name: string | undefined)
 }
 
 async function imageSide(source: BlobSource, label: string, store: LayerStore): Promise<Side> {
-  const image = await resolveImage(source)
+  const image = await resolveForMeasuring(source, store)
   const files = new Map<string, Map<string, number>>()
   const measured = await measureImage(source, image, {
     store,

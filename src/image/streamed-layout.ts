@@ -8,7 +8,7 @@ import type { BlobSource } from './blobs.js'
 import { MissingBlobError } from './blobs.js'
 import { compressionOf, type Compression } from './decompress.js'
 import type { LayerStore } from './layer-store.js'
-import { readLayer, type ResolvedImage } from './measure.js'
+import { readLayer, resolveImage, type ResolvedImage } from './measure.js'
 import { TarFormatError, TarHeaderReader, paddedSize } from './tar.js'
 import { checkDigest, type Descriptor } from './types.js'
 import { BlobIntegrityError, BlobVerifier, MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES, parseJson, readJsonBlob, verifyBlob } from './verify.js'
@@ -312,4 +312,15 @@ function drained(stream: NodeJS.WritableStream & { destroyed: boolean }): Promis
     stream.on('drain', done)
     stream.on('close', done)
   })
+}
+
+/**
+ * The image a source holds, resolved for measuring. An image read as it streams is read whole
+ * first, into the store: its layers come before the manifests that name them.
+ */
+export async function resolveForMeasuring(source: BlobSource, store: LayerStore, onLayer?: (digest: string, size: number) => void): Promise<ResolvedImage> {
+  if (source instanceof StreamedLayoutSource) await source.readAll(store, onLayer)
+  const image = await resolveImage(source)
+  if (source instanceof StreamedLayoutSource) source.checkLayers(image)
+  return image
 }

@@ -22,11 +22,11 @@ import type { Host } from '../host.js'
 import { OciDirectorySource, type BlobSource } from '../image/blobs.js'
 import { restoreLayers, saveLayers } from '../image/layer-cache.js'
 import { LayerStore } from '../image/layer-store.js'
-import { resolveImage, type ResolvedImage } from '../image/measure.js'
+import type { ResolvedImage } from '../image/measure.js'
 import { parseReference } from '../image/reference.js'
 import { dockerConfigAuth, RegistrySource } from '../image/registry.js'
 import { openImageInput } from '../image/source.js'
-import { StreamedLayoutSource } from '../image/streamed-layout.js'
+import { resolveForMeasuring } from '../image/streamed-layout.js'
 import { preflight } from '../preflight.js'
 import type { PlatformReport, Report } from '../report/report.js'
 import { platformLayout } from '../scan/scan.js'
@@ -167,12 +167,7 @@ export async function measure(
     const store = new LayerStore(context.layerCacheDir ?? path.join(context.workDir, 'layers'))
     const kept = context.cache && context.layerCacheDir ? { backend: context.cache, dir: context.layerCacheDir, name: spec.name, env: context.env } : undefined
     const restoredKey = kept ? await restoreLayers(kept, host) : undefined
-    // An image read as it streams is read whole first: its layers come before what names them.
-    if (source instanceof StreamedLayoutSource) {
-      await source.readAll(store, (digest, size) => host.info(`reading layer ${digest} (${formatSize(size)} compressed) as the image streams`))
-    }
-    const image = await resolveImage(source)
-    if (source instanceof StreamedLayoutSource) source.checkLayers(image)
+    const image = await resolveForMeasuring(source, store, (digest, size) => host.info(`reading layer ${digest} (${formatSize(size)} compressed) as the image streams`))
     const smells = await analyzeImage({
       source,
       image,
