@@ -8,7 +8,7 @@ import type { Smell } from '../analysis/smells.js'
 import { applyBaseline, baselineDir, loadBaseline } from '../baseline/step.js'
 import { baselineFromReport, type Baseline } from '../baseline/baseline.js'
 import { addWorktree, findMergeBase, repositoryRoot, treePath } from '../baseline/git.js'
-import { isPullRequest } from '../github/context.js'
+import { isPullRequest, type GitHubContext } from '../github/context.js'
 import { evaluateBudgets, verdictOf, type BudgetResult, type Verdict } from '../budget/evaluate.js'
 import { baseBuildInputs, cacheSpecs, isRemoteContext, refuseRemoteBase } from '../build/args.js'
 import { runBuild, type BuildResult } from '../build/build.js'
@@ -210,6 +210,19 @@ export async function compare(spec: ImageSpec, report: Report, context: StageCon
 }
 
 /**
+ * The commit or ref whose merge base with HEAD `baseline: build` builds, or why there is none. A
+ * pull request whose event names no base commit (or one that is not a commit ID) has a base all
+ * the same: with nothing to build, its increase fails unjudged rather than passing unchecked.
+ */
+export function baseToBuild(inputs: Pick<Inputs, 'baseline-ref'>, github: GitHubContext | undefined): string | Compared {
+  const pullRequest = isPullRequest(github) ? github!.pullRequest : undefined
+  const wanted = inputs['baseline-ref'] || pullRequest?.baseSha
+  if (wanted) return wanted
+  if (pullRequest) return { missing: 'the pull request event names no base commit to build', failed: true }
+  return { missing: `this ${github?.eventName ?? ''} run is not for a pull request, and no ${Input.BaselineRef} names the commit to build` }
+}
+
+/**
  * `baseline: build` with no report of the base kept: the merge base is checked out in a worktree,
  * built with the same inputs (its paths in the worktree, nothing pushed, loaded or cached) and
  * measured as the head was. A merge base that cannot be found fails the run; a base that does not
@@ -217,12 +230,9 @@ export async function compare(spec: ImageSpec, report: Report, context: StageCon
  */
 async function buildBaseline(spec: ImageSpec, context: StageContext): Promise<Compared> {
   const { host, exec } = context
-  const github = context.github?.context
-  const pullRequest = isPullRequest(github) ? github!.pullRequest : undefined
-  const wanted = spec.inputs['baseline-ref'] || pullRequest?.baseSha
-  if (!wanted) {
-    return { missing: pullRequest ? 'the pull request event names no base commit' : `this ${github?.eventName ?? ''} run is not for a pull request, and no ${Input.BaselineRef} names the commit to build` }
-  }
+  const chosen = baseToBuild(spec.inputs, context.github?.context)
+  if (typeof chosen !== 'string') return chosen
+  const wanted = chosen
   const root = await repositoryRoot(exec, context.cwd)
   const commit = await findMergeBase(exec, root, wanted, message => host.info(message))
   const short = commit.slice(0, 12)
