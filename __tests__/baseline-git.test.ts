@@ -1,10 +1,10 @@
 // The merge base `baseline: build` builds, found with real git in temporary repositories: a full
 // clone, a shallow one that must fetch, and one that cannot; and where `build` is refused.
 import { describe, expect, it } from '@jest/globals'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { BaselineError } from '../src/baseline/baseline.js'
-import { addWorktree, findMergeBase, repositoryRoot } from '../src/baseline/git.js'
+import { addWorktree, findMergeBase, repositoryRoot, treePath } from '../src/baseline/git.js'
 import { getInputs } from '../src/config/inputs.js'
 import { createExec } from '../src/exec.js'
 import { execute } from '../src/main.js'
@@ -94,6 +94,22 @@ describe('the merge base of baseline: build', () => {
     await remove()
     expect(existsSync(tree)).toBe(false)
     expect(git(origin, 'worktree', 'list').split('\n')).toHaveLength(1)
+  })
+
+  it('maps a path that reaches the checkout through a linked folder into the worktree, and leaves links of the repository to the worktree', () => {
+    const { origin } = history()
+    const root = realpathSync(origin)
+    mkdirSync(path.join(root, 'v2'))
+    symlinkSync('v2', path.join(root, 'current'))
+    // The workspace as a linked folder names it: the head's Dockerfile must not build the base.
+    const link = path.join(tempDir('image-budget-git-link-'), 'workspace')
+    symlinkSync(root, link)
+    const inTree = treePath(root, root, '/tree')
+    expect(inTree(path.join(link, 'app', 'Dockerfile'))).toEqual({ path: '/tree/app/Dockerfile', inRepository: true })
+    expect(inTree(path.join(link, 'app'))).toEqual({ path: '/tree/app', inRepository: true })
+    // current/ is the base's own link, whatever the head's points to.
+    expect(inTree('current/Dockerfile')).toEqual({ path: '/tree/current/Dockerfile', inRepository: true })
+    expect(inTree(path.join(path.dirname(link), 'Dockerfile'))).toEqual({ path: path.join(path.dirname(link), 'Dockerfile'), inRepository: false })
   })
 
   it('says when the folder is not in a Git checkout', async () => {

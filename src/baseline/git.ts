@@ -1,6 +1,7 @@
 // The commit `baseline: build` builds: the merge base of the pull request's base and HEAD, found in
 // the checkout (fetched when a shallow clone lacks it), and checked out in a worktree of its own.
 // A base that cannot be found fails the run: comparing with nothing would read as a pass.
+import { realpathSync } from 'node:fs'
 import { realpath } from 'node:fs/promises'
 import * as path from 'node:path'
 import type { TreePath } from '../build/args.js'
@@ -84,8 +85,31 @@ export async function addWorktree(exec: Exec, root: string, commit: string, dir:
 export function treePath(cwd: string, root: string, tree: string): TreePath {
   return file => {
     const absolute = path.resolve(cwd, file)
-    const relative = path.relative(root, absolute)
-    const inRepository = !(relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative))
-    return inRepository ? { path: path.join(tree, relative), inRepository } : { path: absolute, inRepository }
+    const relative = inRepository(root, absolute) ?? throughLink(root, absolute)
+    return relative !== undefined ? { path: path.join(tree, relative), inRepository: true } : { path: absolute, inRepository: false }
   }
+}
+
+/** `absolute` relative to `root`, when it is inside. */
+function inRepository(root: string, absolute: string): string | undefined {
+  const relative = path.relative(root, absolute)
+  return relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative) ? undefined : relative
+}
+
+/**
+ * A path that reaches the repository through a link outside it (a workspace given through a
+ * linked folder): relative to the nearest folder above it that is the repository's root. Links
+ * inside the repository stay unresolved, for the worktree has its own.
+ */
+function throughLink(root: string, absolute: string): string | undefined {
+  for (let folder = path.dirname(absolute); folder !== path.dirname(folder); folder = path.dirname(folder)) {
+    let real: string
+    try {
+      real = realpathSync(folder)
+    } catch {
+      continue
+    }
+    if (real === root) return path.relative(folder, absolute)
+  }
+  return undefined
 }
