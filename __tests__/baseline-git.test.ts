@@ -7,7 +7,8 @@ import { BaselineError } from '../src/baseline/baseline.js'
 import { addWorktree, findMergeBase, repositoryRoot, treePath } from '../src/baseline/git.js'
 import { getInputs } from '../src/config/inputs.js'
 import { createExec } from '../src/exec.js'
-import { execute } from '../src/main.js'
+import { execute, onCancel } from '../src/main.js'
+import { workFolders } from '../src/pipeline/run-image.js'
 import { depsFor, RecordingHost } from './helpers/host.js'
 import { commitFiles, git } from './helpers/git.js'
 import { useTempDirs } from './helpers/temp.js'
@@ -110,6 +111,22 @@ describe('the merge base of baseline: build', () => {
     // current/ is the base's own link, whatever the head's points to.
     expect(inTree('current/Dockerfile')).toEqual({ path: '/tree/current/Dockerfile', inRepository: true })
     expect(inTree(path.join(path.dirname(link), 'Dockerfile'))).toEqual({ path: path.join(path.dirname(link), 'Dockerfile'), inRepository: false })
+  })
+
+  it('leaves no worktree recorded in the repository when the step is cancelled while the base builds', async () => {
+    const { origin, first } = history()
+    const work = tempDir('image-budget-git-cancelled-')
+    const tree = path.join(work, 'base tree')
+    await addWorktree(exec, await repositoryRoot(exec, origin), first, tree)
+    workFolders.add(work)
+    try {
+      await onCancel(depsFor(origin), new RecordingHost(), 'SIGTERM')
+    } finally {
+      workFolders.delete(work)
+    }
+    expect(existsSync(tree)).toBe(false)
+    expect(git(origin, 'worktree', 'list', '--porcelain')).not.toContain('base tree')
+    expect(git(origin, 'worktree', 'list').split('\n')).toHaveLength(1)
   })
 
   it('says when the folder is not in a Git checkout', async () => {

@@ -1,7 +1,8 @@
 // The commit `baseline: build` builds: the merge base of the pull request's base and HEAD, found in
 // the checkout (fetched when a shallow clone lacks it), and checked out in a worktree of its own.
 // A base that cannot be found fails the run: comparing with nothing would read as a pass.
-import { realpathSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { existsSync, realpathSync } from 'node:fs'
 import { realpath } from 'node:fs/promises'
 import * as path from 'node:path'
 import type { TreePath } from '../build/args.js'
@@ -64,12 +65,29 @@ export async function findMergeBase(exec: Exec, root: string, base: string, log:
   )
 }
 
+/** Worktrees checked out and not removed yet, with their repository: what a cancelled step must forget. */
+const worktreesInUse = new Map<string, string>()
+
+/**
+ * After a cancelled step removed the work folders, the records of their worktrees in the
+ * repository: left behind, `git worktree list` would name a folder that is gone.
+ */
+export function forgetWorktreesSync(): void {
+  for (const [dir, root] of worktreesInUse) {
+    // The folder itself goes with the work folders; the one left is the checkout's own.
+    if (!existsSync(dir)) spawnSync('git', ['-C', root, 'worktree', 'prune'], { stdio: 'ignore', timeout: 10_000 })
+  }
+  worktreesInUse.clear()
+}
+
 /** Checks `commit` out, detached, in `dir`; the function returned removes it and its records in the repository. */
 export async function addWorktree(exec: Exec, root: string, commit: string, dir: string): Promise<() => Promise<void>> {
+  worktreesInUse.set(dir, root)
   const added = await git(exec, root, ['worktree', 'add', '--detach', dir, commit])
   const remove = async (): Promise<void> => {
     await git(exec, root, ['worktree', 'remove', '--force', dir])
     await git(exec, root, ['worktree', 'prune'])
+    worktreesInUse.delete(dir)
   }
   if (!added.ok) {
     await remove()
