@@ -9,6 +9,10 @@ import { getInputs } from '../src/config/inputs.js'
 import { createExec } from '../src/exec.js'
 import { execute, onCancel } from '../src/main.js'
 import { workFolders } from '../src/pipeline/run-image.js'
+import { resolveSpecs } from '../src/pipeline/spec.js'
+import { compare } from '../src/pipeline/stages.js'
+import { emptyReport } from '../src/report/report.js'
+import type { Exec } from '../src/host.js'
 import { depsFor, RecordingHost } from './helpers/host.js'
 import { commitFiles, git } from './helpers/git.js'
 import { useTempDirs } from './helpers/temp.js'
@@ -161,3 +165,31 @@ describe('baseline: build where it cannot work, refused before anything is built
     expect(host.groups.filter(group => group.startsWith('Build'))).toEqual([])
   })
 })
+
+describe('the build of the merge base', () => {
+  it('reads what is not taken from the worktree where the head reads it: its paths resolve in the checkout', async () => {
+    const { origin } = history()
+    commitFiles(origin, { 'app/Dockerfile': 'FROM scratch\n' }, 'app')
+    commitFiles(origin, { 'app/Dockerfile': 'FROM scratch\nCOPY . /\n' }, 'app grows')
+    // A local cache an earlier step of the job made: never in any commit.
+    mkdirSync(path.join(origin, '.buildx-cache'))
+    const builds: Array<{ args: string[]; cwd?: string }> = []
+    const gitExec = createExec()
+    const recording: Exec = async (command, args, options) => {
+      if (command !== 'docker') return gitExec(command, args, options)
+      builds.push({ args, cwd: options?.cwd })
+      return { exitCode: 1, stdout: '', stderr: 'the engine is not asked in this test' }
+    }
+    const deps = depsFor(origin, { exec: recording, tempRoot: tempDir('image-budget-base-cwd-') })
+    const values: Record<string, string> = { context: 'app', baseline: 'build', 'baseline-ref': 'HEAD~1', 'cache-from': 'type=local,src=.buildx-cache', scan: 'false' }
+    const [spec] = await resolveSpecs(getInputs(name => values[name] ?? ''), deps)
+    const workDir = tempDir('image-budget-base-work-')
+    const compared = await compare(spec, emptyReport(spec.name), { ...deps, host: new RecordingHost(), workDir })
+    expect(compared).toMatchObject({ failed: true })
+    const [build] = builds.filter(call => call.args[1] === 'build')
+    expect(build.args.slice(-1)).toEqual([path.join(workDir, 'base-tree', 'app')])
+    expect(build.args).toContain('type=local,src=.buildx-cache')
+    expect(build.cwd).toBe(origin)
+  })
+})
+

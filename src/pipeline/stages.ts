@@ -253,7 +253,9 @@ async function buildBaseline(spec: ImageSpec, context: StageContext): Promise<Co
     const dockerfile = await readDockerfile(derived.inputs, baseCwd)
     await mkdir(workDir, { recursive: true })
     const build = await host.group(`Build the baseline of ${spec.name} from ${short}`, () =>
-      runBuild(base, { ...context, cwd: baseCwd, workDir, buildCache: derived.cache, actionsCache: context.actionsCache })
+      // Run where the head's build runs: what is not taken from the worktree (a local cache, an
+      // oci-layout context, an ssh key) is read where the head reads it, not looked for in the worktree.
+      runBuild(base, { ...context, workDir, buildCache: derived.cache, actionsCache: context.actionsCache })
     )
     const platforms: PlatformReport[] = []
     // No Actions cache: the layer index the head restored is read, and saved by the head alone.
