@@ -191,5 +191,34 @@ describe('the build of the merge base', () => {
     expect(build.args).toContain('type=local,src=.buildx-cache')
     expect(build.cwd).toBe(origin)
   })
-})
 
+  it.each<[string, boolean, object]>([
+    ['a Dockerfile the head commits and the base lacks is a new image: nothing to judge', true, { missing: expect.stringMatching(/^the merge base [0-9a-f]{12} has no app\/Dockerfile \(the image is new\)$/) }],
+    [
+      'a Dockerfile no commit holds (made by an earlier step) fails the increase unjudged, not as a new image',
+      false,
+      { missing: expect.stringMatching(/could not be built \(app\/Dockerfile is not in the commit checked out/), failed: true }
+    ]
+  ])('%s', async (_title, committed, expected) => {
+    const { origin } = history()
+    const files = { 'app/Dockerfile': 'FROM scratch\n' }
+    if (committed) {
+      commitFiles(origin, files, 'app')
+    } else {
+      commitFiles(origin, { 'app/.keep': '' }, 'app')
+      writeFileSync(path.join(origin, 'app', 'Dockerfile'), files['app/Dockerfile'])
+    }
+    const calls: string[] = []
+    const gitExec = createExec()
+    const recording: Exec = async (command, args, options) => {
+      calls.push(command)
+      return command === 'docker' ? { exitCode: 1, stdout: '', stderr: '' } : gitExec(command, args, options)
+    }
+    const deps = depsFor(origin, { exec: recording, tempRoot: tempDir('image-budget-base-new-') })
+    const values: Record<string, string> = { context: 'app', baseline: 'build', 'baseline-ref': 'HEAD~1', 'max-size-increase': '5%', scan: 'false' }
+    const [spec] = await resolveSpecs(getInputs(name => values[name] ?? ''), deps)
+    const compared = await compare(spec, emptyReport(spec.name), { ...deps, host: new RecordingHost(), workDir: tempDir('image-budget-base-work-') })
+    expect(compared).toEqual(expected)
+    expect(calls).not.toContain('docker')
+  })
+})

@@ -65,6 +65,11 @@ export async function findMergeBase(exec: Exec, root: string, base: string, log:
   )
 }
 
+/** Whether HEAD's commit holds `file` (a path relative to the repository's root). */
+export async function isCommitted(exec: Exec, root: string, file: string): Promise<boolean> {
+  return (await git(exec, root, ['cat-file', '-e', `HEAD:${file.split(path.sep).join('/')}`])).ok
+}
+
 /** Worktrees checked out and not removed yet, with their repository: what a cancelled step must forget. */
 const worktreesInUse = new Map<string, string>()
 

@@ -7,7 +7,7 @@ import { analyzeImage } from '../analysis/analyze.js'
 import type { Smell } from '../analysis/smells.js'
 import { applyBaseline, baselineDir, loadBaseline } from '../baseline/step.js'
 import { baselineFromReport, type Baseline } from '../baseline/baseline.js'
-import { addWorktree, findMergeBase, repositoryRoot, treePath } from '../baseline/git.js'
+import { addWorktree, findMergeBase, isCommitted, repositoryRoot, treePath } from '../baseline/git.js'
 import { isPullRequest, type GitHubContext } from '../github/context.js'
 import { evaluateBudgets, verdictOf, type BudgetResult, type Verdict } from '../budget/evaluate.js'
 import { baseBuildInputs, cacheSpecs, isRemoteContext, refuseRemoteBase } from '../build/args.js'
@@ -247,8 +247,14 @@ async function buildBaseline(spec: ImageSpec, context: StageContext): Promise<Co
     removeTree = await addWorktree(exec, root, commit, tree)
     const file = derived.inputs.file !== '' ? derived.inputs.file : path.join(derived.inputs.context, 'Dockerfile')
     if (!(await stat(file).catch(() => undefined))) {
-      host.info(`The merge base ${commit} has no ${path.relative(tree, file)}: there is no baseline to build`)
-      return { missing: `the merge base ${short} has no ${path.relative(tree, file)} (the image is new)` }
+      const shown = path.relative(tree, file)
+      // A Dockerfile the head's commit does not hold either (made by an earlier step) says nothing of
+      // the base: its absence there is no new image, and the increase cannot be judged.
+      if (!(await isCommitted(exec, root, shown))) {
+        throw new Error(`${shown} is not in the commit checked out (made by an earlier step?), so the merge base has none to build`)
+      }
+      host.info(`The merge base ${commit} has no ${shown}: there is no baseline to build`)
+      return { missing: `the merge base ${short} has no ${shown} (the image is new)` }
     }
     const dockerfile = await readDockerfile(derived.inputs, baseCwd)
     await mkdir(workDir, { recursive: true })
