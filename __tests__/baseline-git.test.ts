@@ -1,13 +1,18 @@
 // The merge base `baseline: build` builds, found with real git in temporary repositories: a full
 // clone, a shallow one that must fetch, and one that cannot; and where `build` is refused.
 import { describe, expect, it } from '@jest/globals'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { BaselineError } from '../src/baseline/baseline.js'
-import { addWorktree, findMergeBase, repositoryRoot } from '../src/baseline/git.js'
+import { addWorktree, findMergeBase, repositoryRoot, treePath } from '../src/baseline/git.js'
 import { getInputs } from '../src/config/inputs.js'
 import { createExec } from '../src/exec.js'
-import { execute } from '../src/main.js'
+import { execute, onCancel } from '../src/main.js'
+import { workFolders } from '../src/pipeline/run-image.js'
+import { resolveSpecs } from '../src/pipeline/spec.js'
+import { compare } from '../src/pipeline/stages.js'
+import { emptyReport } from '../src/report/report.js'
+import type { Exec } from '../src/host.js'
 import { depsFor, RecordingHost } from './helpers/host.js'
 import { commitFiles, git } from './helpers/git.js'
 import { useTempDirs } from './helpers/temp.js'
@@ -96,6 +101,38 @@ describe('the merge base of baseline: build', () => {
     expect(git(origin, 'worktree', 'list').split('\n')).toHaveLength(1)
   })
 
+  it('maps a path that reaches the checkout through a linked folder into the worktree, and leaves links of the repository to the worktree', () => {
+    const { origin } = history()
+    const root = realpathSync(origin)
+    mkdirSync(path.join(root, 'v2'))
+    symlinkSync('v2', path.join(root, 'current'))
+    // The workspace as a linked folder names it: the head's Dockerfile must not build the base.
+    const link = path.join(tempDir('image-budget-git-link-'), 'workspace')
+    symlinkSync(root, link)
+    const inTree = treePath(root, root, '/tree')
+    expect(inTree(path.join(link, 'app', 'Dockerfile'))).toEqual({ path: '/tree/app/Dockerfile', inRepository: true })
+    expect(inTree(path.join(link, 'app'))).toEqual({ path: '/tree/app', inRepository: true })
+    // current/ is the base's own link, whatever the head's points to.
+    expect(inTree('current/Dockerfile')).toEqual({ path: '/tree/current/Dockerfile', inRepository: true })
+    expect(inTree(path.join(path.dirname(link), 'Dockerfile'))).toEqual({ path: path.join(path.dirname(link), 'Dockerfile'), inRepository: false })
+  })
+
+  it('leaves no worktree recorded in the repository when the step is cancelled while the base builds', async () => {
+    const { origin, first } = history()
+    const work = tempDir('image-budget-git-cancelled-')
+    const tree = path.join(work, 'base tree')
+    await addWorktree(exec, await repositoryRoot(exec, origin), first, tree)
+    workFolders.add(work)
+    try {
+      await onCancel(depsFor(origin), new RecordingHost(), 'SIGTERM')
+    } finally {
+      workFolders.delete(work)
+    }
+    expect(existsSync(tree)).toBe(false)
+    expect(git(origin, 'worktree', 'list', '--porcelain')).not.toContain('base tree')
+    expect(git(origin, 'worktree', 'list').split('\n')).toHaveLength(1)
+  })
+
   it('says when the folder is not in a Git checkout', async () => {
     await expect(repositoryRoot(exec, tempDir('image-budget-git-none-'))).rejects.toThrow(/Input "baseline": build needs a Git checkout, and .+ is not in one/)
   })
@@ -126,5 +163,62 @@ describe('baseline: build where it cannot work, refused before anything is built
     expect(failure).toMatch(message)
     // Refused in the checks before the build: no build group was opened.
     expect(host.groups.filter(group => group.startsWith('Build'))).toEqual([])
+  })
+})
+
+describe('the build of the merge base', () => {
+  it('reads what is not taken from the worktree where the head reads it: its paths resolve in the checkout', async () => {
+    const { origin } = history()
+    commitFiles(origin, { 'app/Dockerfile': 'FROM scratch\n' }, 'app')
+    commitFiles(origin, { 'app/Dockerfile': 'FROM scratch\nCOPY . /\n' }, 'app grows')
+    // A local cache an earlier step of the job made: never in any commit.
+    mkdirSync(path.join(origin, '.buildx-cache'))
+    const builds: Array<{ args: string[]; cwd?: string }> = []
+    const gitExec = createExec()
+    const recording: Exec = async (command, args, options) => {
+      if (command !== 'docker') return gitExec(command, args, options)
+      builds.push({ args, cwd: options?.cwd })
+      return { exitCode: 1, stdout: '', stderr: 'the engine is not asked in this test' }
+    }
+    const deps = depsFor(origin, { exec: recording, tempRoot: tempDir('image-budget-base-cwd-') })
+    const values: Record<string, string> = { context: 'app', baseline: 'build', 'baseline-ref': 'HEAD~1', 'cache-from': 'type=local,src=.buildx-cache', scan: 'false' }
+    const [spec] = await resolveSpecs(getInputs(name => values[name] ?? ''), deps)
+    const workDir = tempDir('image-budget-base-work-')
+    const compared = await compare(spec, emptyReport(spec.name), { ...deps, host: new RecordingHost(), workDir })
+    expect(compared).toMatchObject({ failed: true })
+    const [build] = builds.filter(call => call.args[1] === 'build')
+    expect(build.args.slice(-1)).toEqual([path.join(workDir, 'base-tree', 'app')])
+    expect(build.args).toContain('type=local,src=.buildx-cache')
+    expect(build.cwd).toBe(origin)
+  })
+
+  it.each<[string, boolean, object]>([
+    ['a Dockerfile the head commits and the base lacks is a new image: nothing to judge', true, { missing: expect.stringMatching(/^the merge base [0-9a-f]{12} has no app\/Dockerfile \(the image is new\)$/) }],
+    [
+      'a Dockerfile no commit holds (made by an earlier step) fails the increase unjudged, not as a new image',
+      false,
+      { missing: expect.stringMatching(/could not be built \(app\/Dockerfile is not in the commit checked out/), failed: true }
+    ]
+  ])('%s', async (_title, committed, expected) => {
+    const { origin } = history()
+    const files = { 'app/Dockerfile': 'FROM scratch\n' }
+    if (committed) {
+      commitFiles(origin, files, 'app')
+    } else {
+      commitFiles(origin, { 'app/.keep': '' }, 'app')
+      writeFileSync(path.join(origin, 'app', 'Dockerfile'), files['app/Dockerfile'])
+    }
+    const calls: string[] = []
+    const gitExec = createExec()
+    const recording: Exec = async (command, args, options) => {
+      calls.push(command)
+      return command === 'docker' ? { exitCode: 1, stdout: '', stderr: '' } : gitExec(command, args, options)
+    }
+    const deps = depsFor(origin, { exec: recording, tempRoot: tempDir('image-budget-base-new-') })
+    const values: Record<string, string> = { context: 'app', baseline: 'build', 'baseline-ref': 'HEAD~1', 'max-size-increase': '5%', scan: 'false' }
+    const [spec] = await resolveSpecs(getInputs(name => values[name] ?? ''), deps)
+    const compared = await compare(spec, emptyReport(spec.name), { ...deps, host: new RecordingHost(), workDir: tempDir('image-budget-base-work-') })
+    expect(compared).toEqual(expected)
+    expect(calls).not.toContain('docker')
   })
 })

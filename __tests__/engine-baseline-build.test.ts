@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto'
 import * as path from 'node:path'
 import { getInputs } from '../src/config/inputs.js'
 import { readGitHubContext } from '../src/github/context.js'
+import { LAYER_STORE_VERSION } from '../src/image/layer-store.js'
 import { execute } from '../src/main.js'
 import type { Report } from '../src/report/report.js'
 import { runActionStepAsync } from './helpers/action.js'
@@ -173,7 +174,7 @@ describeWithEngine('baseline: build, the merge base built beside the pull reques
     // Nor in the Actions cache: BuildKit's index and the layer index are the head's alone, and no report is kept for a pull request.
     const keys = cache.entries.map(entry => entry.key)
     expect(keys.filter(key => key.startsWith('index-basebuild-'))).toHaveLength(1)
-    expect(keys.filter(key => key.startsWith('image-budget-layers-v1-'))).toHaveLength(1)
+    expect(keys.filter(key => key.startsWith(`image-budget-layers-v${LAYER_STORE_VERSION}-`))).toHaveLength(1)
     expect(keys.filter(key => key.startsWith('image-budget-report-v1-'))).toEqual([])
     // The worktree is gone, from the disk and from the repository's records.
     expect(git(root, 'worktree', 'list').split('\n')).toHaveLength(1)

@@ -1,7 +1,12 @@
 import { describe, expect, it } from '@jest/globals'
+import { writeFileSync } from 'node:fs'
+import * as path from 'node:path'
 import { loadConfig } from '../src/config/config.js'
 import { getInputs } from '../src/config/inputs.js'
 import { inapplicable } from '../src/pipeline/notices.js'
+import { baseToBuild, judge } from '../src/pipeline/stages.js'
+import { readGitHubContext } from '../src/github/context.js'
+import { useTempDirs } from './helpers/temp.js'
 import type { ImageSpec } from '../src/pipeline/spec.js'
 import type { PlatformReport } from '../src/report/report.js'
 
@@ -12,6 +17,14 @@ async function specOf(values: Record<string, string>, budgetFile?: string): Prom
 }
 
 const platform = { platform: 'linux/amd64' } as PlatformReport
+const tempDir = useTempDirs()
+
+/** The GitHub context of a pull_request event whose base commit is `baseSha`, as the runner hands it over. */
+async function pullRequestWithBase(baseSha: unknown) {
+  const file = path.join(tempDir('image-budget-event-'), 'event.json')
+  writeFileSync(file, JSON.stringify({ pull_request: { number: 7, base: { ref: 'main', sha: baseSha }, head: { ref: 'topic', sha: 'b'.repeat(40) } } }))
+  return readGitHubContext({ GITHUB_REPOSITORY: 'acme/api', GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: file })
+}
 
 describe('budgets and inputs that cannot apply are named, with why', () => {
   it('max-vulnerabilities without a scan', async () => {
@@ -63,3 +76,30 @@ describe('budgets and inputs that cannot apply are named, with why', () => {
     ])
   })
 })
+
+describe('baseline: build on a pull request whose event names no usable base commit', () => {
+  it.each<[string, unknown]>([
+    ['an option for git', '--upload-pack=touch /tmp/x'],
+    ['a refspec', 'refs/heads/main:refs/heads/other'],
+    ['no commit at all', undefined],
+    ['a number', 42]
+  ])('fails max-size-increase unjudged with %s, instead of passing it unchecked', async (_title, baseSha) => {
+    const github = await pullRequestWithBase(baseSha)
+    const chosen = baseToBuild({ 'baseline-ref': '' }, github)
+    expect(chosen).toEqual({ missing: 'the pull request event names no base commit to build', failed: true })
+    const spec = await specOf({ baseline: 'build', 'max-size-increase': '5%' })
+    const measured = { platforms: [{ ...platform, size: 1000, compressedSize: 500, layers: [] } as unknown as PlatformReport], smells: [] }
+    expect(judge(spec, measured, chosen as { missing: string; failed: boolean }).verdict).toBe('fail')
+  })
+
+  it('builds the base the event names, or the baseline-ref given', async () => {
+    const github = await pullRequestWithBase('a'.repeat(40))
+    expect(baseToBuild({ 'baseline-ref': '' }, github)).toBe('a'.repeat(40))
+    expect(baseToBuild({ 'baseline-ref': 'origin/main' }, github)).toBe('origin/main')
+    // A push names no base: nothing to compare with, and no failure either.
+    expect(baseToBuild({ 'baseline-ref': '' }, github && { ...github, eventName: 'push', pullRequest: undefined })).toEqual({
+      missing: 'this push run is not for a pull request, and no baseline-ref names the commit to build'
+    })
+  })
+})
+

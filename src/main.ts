@@ -5,6 +5,7 @@ import { rmSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import * as path from 'node:path'
 import { actionHost } from './action-host.js'
+import { forgetWorktreesSync } from './baseline/git.js'
 import { failsStep } from './budget/evaluate.js'
 import { probeActionsCache } from './build/actions-cache.js'
 import { imageName } from './config/config.js'
@@ -190,6 +191,7 @@ export function onCancel(deps: Deps, host: Host, signal: NodeJS.Signals): Promis
     host.setOutput(Output.Report, run.spec.reportPath)
   })
   for (const folder of workFolders) rmSync(folder, { recursive: true, force: true })
+  forgetWorktreesSync()
   return Promise.all(pending).then(() => undefined)
 }
 

@@ -1,6 +1,8 @@
 // The commit `baseline: build` builds: the merge base of the pull request's base and HEAD, found in
 // the checkout (fetched when a shallow clone lacks it), and checked out in a worktree of its own.
 // A base that cannot be found fails the run: comparing with nothing would read as a pass.
+import { spawnSync } from 'node:child_process'
+import { existsSync, realpathSync } from 'node:fs'
 import { realpath } from 'node:fs/promises'
 import * as path from 'node:path'
 import type { TreePath } from '../build/args.js'
@@ -63,12 +65,34 @@ export async function findMergeBase(exec: Exec, root: string, base: string, log:
   )
 }
 
+/** Whether HEAD's commit holds `file` (a path relative to the repository's root). */
+export async function isCommitted(exec: Exec, root: string, file: string): Promise<boolean> {
+  return (await git(exec, root, ['cat-file', '-e', `HEAD:${file.split(path.sep).join('/')}`])).ok
+}
+
+/** Worktrees checked out and not removed yet, with their repository: what a cancelled step must forget. */
+const worktreesInUse = new Map<string, string>()
+
+/**
+ * After a cancelled step removed the work folders, the records of their worktrees in the
+ * repository: left behind, `git worktree list` would name a folder that is gone.
+ */
+export function forgetWorktreesSync(): void {
+  for (const [dir, root] of worktreesInUse) {
+    // The folder itself goes with the work folders; the one left is the checkout's own.
+    if (!existsSync(dir)) spawnSync('git', ['-C', root, 'worktree', 'prune'], { stdio: 'ignore', timeout: 10_000 })
+  }
+  worktreesInUse.clear()
+}
+
 /** Checks `commit` out, detached, in `dir`; the function returned removes it and its records in the repository. */
 export async function addWorktree(exec: Exec, root: string, commit: string, dir: string): Promise<() => Promise<void>> {
+  worktreesInUse.set(dir, root)
   const added = await git(exec, root, ['worktree', 'add', '--detach', dir, commit])
   const remove = async (): Promise<void> => {
     await git(exec, root, ['worktree', 'remove', '--force', dir])
     await git(exec, root, ['worktree', 'prune'])
+    worktreesInUse.delete(dir)
   }
   if (!added.ok) {
     await remove()
@@ -84,8 +108,31 @@ export async function addWorktree(exec: Exec, root: string, commit: string, dir:
 export function treePath(cwd: string, root: string, tree: string): TreePath {
   return file => {
     const absolute = path.resolve(cwd, file)
-    const relative = path.relative(root, absolute)
-    const inRepository = !(relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative))
-    return inRepository ? { path: path.join(tree, relative), inRepository } : { path: absolute, inRepository }
+    const relative = inRepository(root, absolute) ?? throughLink(root, absolute)
+    return relative !== undefined ? { path: path.join(tree, relative), inRepository: true } : { path: absolute, inRepository: false }
   }
+}
+
+/** `absolute` relative to `root`, when it is inside. */
+function inRepository(root: string, absolute: string): string | undefined {
+  const relative = path.relative(root, absolute)
+  return relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative) ? undefined : relative
+}
+
+/**
+ * A path that reaches the repository through a link outside it (a workspace given through a
+ * linked folder): relative to the nearest folder above it that is the repository's root. Links
+ * inside the repository stay unresolved, for the worktree has its own.
+ */
+function throughLink(root: string, absolute: string): string | undefined {
+  for (let folder = path.dirname(absolute); folder !== path.dirname(folder); folder = path.dirname(folder)) {
+    let real: string
+    try {
+      real = realpathSync(folder)
+    } catch {
+      continue
+    }
+    if (real === root) return path.relative(folder, absolute)
+  }
+  return undefined
 }

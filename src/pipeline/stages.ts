@@ -7,8 +7,8 @@ import { analyzeImage } from '../analysis/analyze.js'
 import type { Smell } from '../analysis/smells.js'
 import { applyBaseline, baselineDir, loadBaseline } from '../baseline/step.js'
 import { baselineFromReport, type Baseline } from '../baseline/baseline.js'
-import { addWorktree, findMergeBase, repositoryRoot, treePath } from '../baseline/git.js'
-import { isPullRequest } from '../github/context.js'
+import { addWorktree, findMergeBase, isCommitted, repositoryRoot, treePath } from '../baseline/git.js'
+import { isPullRequest, type GitHubContext } from '../github/context.js'
 import { evaluateBudgets, verdictOf, type BudgetResult, type Verdict } from '../budget/evaluate.js'
 import { baseBuildInputs, cacheSpecs, isRemoteContext, measuredFromRegistry, refuseRemoteBase } from '../build/args.js'
 import { runBuild, type BuildResult } from '../build/build.js'
@@ -240,6 +240,19 @@ export async function compare(spec: ImageSpec, report: Report, context: StageCon
 }
 
 /**
+ * The commit or ref whose merge base with HEAD `baseline: build` builds, or why there is none. A
+ * pull request whose event names no base commit (or one that is not a commit ID) has a base all
+ * the same: with nothing to build, its increase fails unjudged rather than passing unchecked.
+ */
+export function baseToBuild(inputs: Pick<Inputs, 'baseline-ref'>, github: GitHubContext | undefined): string | Compared {
+  const pullRequest = isPullRequest(github) ? github!.pullRequest : undefined
+  const wanted = inputs['baseline-ref'] || pullRequest?.baseSha
+  if (wanted) return wanted
+  if (pullRequest) return { missing: 'the pull request event names no base commit to build', failed: true }
+  return { missing: `this ${github?.eventName ?? ''} run is not for a pull request, and no ${Input.BaselineRef} names the commit to build` }
+}
+
+/**
  * `baseline: build` with no report of the base kept: the merge base is checked out in a worktree,
  * built with the same inputs (its paths in the worktree, nothing pushed, loaded or cached) and
  * measured as the head was. A merge base that cannot be found fails the run; a base that does not
@@ -247,12 +260,9 @@ export async function compare(spec: ImageSpec, report: Report, context: StageCon
  */
 async function buildBaseline(spec: ImageSpec, context: StageContext): Promise<Compared> {
   const { host, exec } = context
-  const github = context.github?.context
-  const pullRequest = isPullRequest(github) ? github!.pullRequest : undefined
-  const wanted = spec.inputs['baseline-ref'] || pullRequest?.baseSha
-  if (!wanted) {
-    return { missing: pullRequest ? 'the pull request event names no base commit' : `this ${github?.eventName ?? ''} run is not for a pull request, and no ${Input.BaselineRef} names the commit to build` }
-  }
+  const chosen = baseToBuild(spec.inputs, context.github?.context)
+  if (typeof chosen !== 'string') return chosen
+  const wanted = chosen
   const root = await repositoryRoot(exec, context.cwd)
   const commit = await findMergeBase(exec, root, wanted, message => host.info(message))
   const short = commit.slice(0, 12)
@@ -267,13 +277,21 @@ async function buildBaseline(spec: ImageSpec, context: StageContext): Promise<Co
     removeTree = await addWorktree(exec, root, commit, tree)
     const file = derived.inputs.file !== '' ? derived.inputs.file : path.join(derived.inputs.context, 'Dockerfile')
     if (!(await stat(file).catch(() => undefined))) {
-      host.info(`The merge base ${commit} has no ${path.relative(tree, file)}: there is no baseline to build`)
-      return { missing: `the merge base ${short} has no ${path.relative(tree, file)} (the image is new)` }
+      const shown = path.relative(tree, file)
+      // A Dockerfile the head's commit does not hold either (made by an earlier step) says nothing of
+      // the base: its absence there is no new image, and the increase cannot be judged.
+      if (!(await isCommitted(exec, root, shown))) {
+        throw new Error(`${shown} is not in the commit checked out (made by an earlier step?), so the merge base has none to build`)
+      }
+      host.info(`The merge base ${commit} has no ${shown}: there is no baseline to build`)
+      return { missing: `the merge base ${short} has no ${shown} (the image is new)` }
     }
     const dockerfile = await readDockerfile(derived.inputs, baseCwd)
     await mkdir(workDir, { recursive: true })
     const build = await host.group(`Build the baseline of ${spec.name} from ${short}`, () =>
-      runBuild(base, { ...context, cwd: baseCwd, workDir, buildCache: derived.cache, actionsCache: context.actionsCache })
+      // Run where the head's build runs: what is not taken from the worktree (a local cache, an
+      // oci-layout context, an ssh key) is read where the head reads it, not looked for in the worktree.
+      runBuild(base, { ...context, workDir, buildCache: derived.cache, actionsCache: context.actionsCache })
     )
     const platforms: PlatformReport[] = []
     // No Actions cache: the layer index the head restored is read, and saved by the head alone.
