@@ -120,7 +120,8 @@ describeWithEngine('building with the real engine', () => {
     expect(build.steps).toBe(first.outcome.report.build!.steps)
     expect(build.cachedSteps).toBe(build.steps)
     expect(second.outcome.report.platforms[0].size).toBe(first.outcome.report.platforms[0].size)
-  })
+    // Two builds around a prune of all of BuildKit's cache: minutes on a busy machine.
+  }, 300_000)
 
   it('measures an existing image from the local engine and from a registry, as the build did', async () => {
     const context = makeContext()
