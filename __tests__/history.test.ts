@@ -229,7 +229,7 @@ describe('a history read back from a branch anyone with push access writes', () 
     ['a size past 2^53', valid([point({ platforms: [{ platform: 'linux/amd64', size: 2 ** 60, compressedSize: 1, layers: 1 }] })]), 'points[0].platforms[0].size is 1152921504606847000, not a whole'],
     ['no platform', valid([point({ platforms: [] })]), 'h: points[0].platforms is "0 entries", not 1 to 32 platforms'],
     ['vulnerabilities without a severity', valid([point({ platforms: [{ platform: 'linux/amd64', size: 1, compressedSize: 1, layers: 1, vulnerabilities: { critical: 1 } }] })]), 'points[0].platforms[0].vulnerabilities.high is missing'],
-    ['ten thousand points', valid(new Array(10_000).fill(0)), 'h: points is "10000 entries", not at most 100'],
+    ['ten thousand points', valid(new Array(10_000).fill(0)), 'h: points is "10000 entries", not at most 1000 (the last 100 of them are kept)'],
     ['more than 4 MiB', `${valid([])}${' '.repeat(4 * 1024 * 1024)}`, 'h is larger than 4194304 bytes']
   ])('refuses %s, naming where', (_what, text, message) => {
     expect(() => parseHistory(text, 'h')).toThrow(message)

@@ -95,7 +95,7 @@ export function parseHistory(text: string, what: string): History {
   const name = checkName(value.name, 'name', what)
   if (!Array.isArray(value.points)) return refuse(what, 'points', value.points, 'a list')
   // A list far longer than any writer makes is not walked at all.
-  if (value.points.length > MAX_HISTORY_POINTS * 10) refuse(what, 'points', `${value.points.length} entries`, `at most ${MAX_HISTORY_POINTS}`)
+  if (value.points.length > MAX_HISTORY_POINTS * 10) refuse(what, 'points', `${value.points.length} entries`, `at most ${MAX_HISTORY_POINTS * 10} (the last ${MAX_HISTORY_POINTS} of them are kept)`)
   const kept = value.points.slice(Math.max(0, value.points.length - MAX_HISTORY_POINTS))
   const offset = value.points.length - kept.length
   const points = kept.map((point, index) => checkPoint(point, `points[${index + offset}]`, what))
