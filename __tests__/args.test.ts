@@ -5,10 +5,10 @@ import { InputError } from '../src/config/errors.js'
 import { getInputs, type Inputs } from '../src/config/inputs.js'
 
 const inputsOf = (values: Record<string, string>) => getInputs(name => values[name] ?? '')
-const paths = { metadataFile: '/t/metadata.json', ociDir: '/t/oci', secretFiles: [] }
+const paths = { metadataFile: '/t/metadata.json', ociStream: true, secretFiles: [] }
 const noCache = { from: [], to: [] }
 const HEAD = ['buildx', 'build', '--progress=plain', '--metadata-file', '/t/metadata.json']
-const TAIL = ['--output', 'type=oci,dest=/t/oci,tar=false']
+const TAIL = ['--output', 'type=oci,dest=-']
 
 describe('getArgs', () => {
   it.each<[string, Record<string, string>, string[]]>([
@@ -235,18 +235,22 @@ describe('measuring a pushed build from its registry', () => {
   it('is chosen for a pushed, tagged build that is not scanned, and writes no layout beside the push', () => {
     const pushed = inputsOf({ push: 'true', tags: 'registry.example/app:1', scan: 'false' })
     expect(measuredFromRegistry(pushed)).toBe(true)
-    const { ociDir: _layout, ...withoutLayout } = paths
+    const { ociStream: _streamed, ...withoutLayout } = paths
     expect(getArgs(pushed, noCache, withoutLayout)).toEqual([...HEAD, '--tag', 'registry.example/app:1', '--push', '.'])
   })
 
   it.each([
     ['not pushed', { tags: 'registry.example/app:1', scan: 'false' }],
     ['pushed without a tag', { push: 'true', scan: 'false' }],
-    ['scanned by Trivy, which reads the layout', { push: 'true', tags: 'registry.example/app:1' }],
     ['a call instead of a build', { push: 'true', tags: 'registry.example/app:1', scan: 'false', call: 'check' }]
   ])('is not chosen for a build %s', (_title, values) => {
     expect(measuredFromRegistry(inputsOf(values))).toBe(false)
   })
+
+  it('is chosen for a pushed build that Trivy scans: it scans the pushed image there, by digest', () => {
+    expect(measuredFromRegistry(inputsOf({ push: 'true', tags: 'registry.example/app:1' }))).toBe(true)
+  })
+
 
   it('is chosen for a scanned build whose findings come from a given Trivy report', () => {
     expect(measuredFromRegistry(inputsOf({ push: 'true', tags: 'registry.example/app:1', 'trivy-report': 'trivy.json' }))).toBe(true)

@@ -86,7 +86,7 @@ describe('trivy command line', () => {
   it.each([
     [{ kind: 'layout', dir: '/l', platform: 'linux/amd64' } as const, [...common, '--input', '/l']],
     [{ kind: 'archive', file: '/i.tar', platform: 'linux/arm64' } as const, [...common, '--platform', 'linux/arm64', '--input', '/i.tar']],
-    [{ kind: 'registry', reference: 'ghcr.io/a/b:1', platform: 'linux/amd64' } as const, [...common, '--platform', 'linux/amd64', 'ghcr.io/a/b:1']]
+    [{ kind: 'registry', reference: 'ghcr.io/a/b:1', platform: 'linux/amd64' } as const, [...common, '--platform', 'linux/amd64', '--image-src', 'remote', 'ghcr.io/a/b:1']]
   ])('scans a %j', (target, args) => {
     expect(trivyArgs(target, '/o.json', settings)).toEqual(args)
   })

@@ -1,6 +1,7 @@
 // An image of the local engine read as `docker image save` streams it, in one pass: the same
 // measurement as the saved archive gives, and every blob that is not what it should be refused.
 import { describe, expect, it } from '@jest/globals'
+import { execFileSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
@@ -154,3 +155,58 @@ describe('an engine image read as it streams', () => {
     expect(outcome.error!.message).toBe('docker image save app:1 failed: Error response from daemon: content digest not found')
   })
 })
+
+describe('a build export read as it streams, its layout kept for Trivy', () => {
+  /** Each blob file of a layout by name, with the digest of what it holds. */
+  const blobsOf = (dir: string): Map<string, string> =>
+    new Map(readdirSync(path.join(dir, 'blobs', 'sha256')).map(name => [name, sha256(readFileSync(path.join(dir, 'blobs', 'sha256', name)))]))
+  const build = () => new StreamedLayoutSource('the build of app', () => {
+    throw new Error('read from the build')
+  })
+  const exportOf = (file: string) => ({ stream: createReadStream(file), finished: Promise.resolve() })
+
+  it('writes every blob as it passes, those the store already holds too, and measures as the archive does', async () => {
+    const layout = tempDir('image-budget-oci-')
+    writeLayout(layout, [{ os: 'linux', architecture: 'amd64', layers: layers() }])
+    const file = path.join(tempDir('image-budget-archive-'), 'image.tar')
+    packLayout(layout, file)
+    const store = new LayerStore(tempDir('image-budget-store-'))
+    for (const round of ['first', 'again']) {
+      const keepIn = tempDir(`image-budget-kept-${round}-`)
+      const source = build()
+      const layers: string[] = []
+      await source.readFrom(exportOf(file), store, digest => layers.push(digest), keepIn)
+      const kept = blobsOf(keepIn)
+      expect(kept).toEqual(blobsOf(layout))
+      for (const [name, digest] of kept) expect(digest).toBe(`sha256:${name}`)
+      // The second time the store holds every layer: none is read, all are written.
+      expect(layers.length).toBe(round === 'first' ? 3 : 0)
+      const fromArchive = await measure(new OciTarSource(file))
+      const image = await resolveImage(source)
+      expect(await measureImage(source, image, { store })).toEqual(fromArchive.platforms)
+    }
+  })
+
+  it('refuses an archive that holds a blob twice, and leaves no blobs behind', async () => {
+    const layout = tempDir('image-budget-oci-')
+    writeLayout(layout, [{ os: 'linux', architecture: 'amd64', layers: layers() }])
+    const file = path.join(tempDir('image-budget-archive-'), 'image.tar')
+    packLayout(layout, file)
+    const [name] = readdirSync(path.join(layout, 'blobs', 'sha256'))
+    execFileSync('tar', ['--format', 'pax', '-C', layout, '-rf', file, `./blobs/sha256/${name}`])
+    const keepIn = tempDir('image-budget-kept-')
+    const reading = build().readFrom(exportOf(file), new LayerStore(tempDir('image-budget-store-')), undefined, keepIn)
+    await expect(reading).rejects.toThrow(BlobIntegrityError)
+    await expect(reading).rejects.toThrow(`the archive holds blob sha256:${name} twice`)
+    expect(readdirSync(keepIn)).toEqual([])
+  })
+
+  it('leaves no blobs behind of an export cut short', async () => {
+    const file = archiveOf(layers())
+    writeFileSync(file, readFileSync(file).subarray(0, 2_000_000))
+    const keepIn = tempDir('image-budget-kept-')
+    await expect(build().readFrom(exportOf(file), new LayerStore(tempDir('image-budget-store-')), undefined, keepIn)).rejects.toThrow(/^the build of app: the archive ends at byte 2000000, inside blob/)
+    expect(readdirSync(keepIn)).toEqual([])
+  })
+})
+

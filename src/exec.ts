@@ -1,8 +1,8 @@
 import { getExecOutput } from '@actions/exec'
 import { StringDecoder } from 'node:string_decoder'
-import { Writable } from 'node:stream'
+import { type Readable, Writable } from 'node:stream'
 import { spawn } from 'node:child_process'
-import type { Exec, StreamExec } from './host.js'
+import type { Exec, ExecOptions, ExecResult, StreamExec } from './host.js'
 import { runWithDeadline } from './process.js'
 
 /**
@@ -13,6 +13,9 @@ import { runWithDeadline } from './process.js'
  */
 export function createExec(echoTo?: Writable): Exec {
   return async (command, args, options = {}) => {
+    if (options.readStdout !== undefined) {
+      return runReadingStdout(command, args, { ...options, readStdout: options.readStdout }, options.silent ? undefined : (echoTo ?? process.stdout))
+    }
     if (options.timeoutMs !== undefined) {
       const echo = options.silent ? undefined : (echoTo ?? process.stdout)
       return runWithDeadline(command, args, { timeoutMs: options.timeoutMs, cwd: options.cwd, echo })
@@ -26,6 +29,59 @@ export function createExec(echoTo?: Writable): Exec {
     })
     return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr }
   }
+}
+
+/** Of a program whose standard output is read as a stream: the end of its stderr kept (build progress). */
+const KEPT_STREAMED_STDERR = 8 * 1024 * 1024
+
+/**
+ * Runs a program whose standard output is handed to a reader, with backpressure: the program
+ * writes no faster than the reader reads, so nothing of it piles up in memory. Its stderr is echoed
+ * and kept. When the reader fails, the program is stopped and the reader's error thrown; when the
+ * program fails on its own, its exit code is returned as from any other program.
+ */
+function runReadingStdout(
+  command: string,
+  args: string[],
+  options: ExecOptions & { readStdout: (stdout: Readable) => Promise<void> },
+  echo: NodeJS.WritableStream | undefined
+): Promise<ExecResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+      ...(options.env ? { env: { ...process.env, ...options.env } } : {})
+    })
+    let stderr = ''
+    const decoder = new StringDecoder('utf8')
+    echo?.write(`[command]${command} ${args.join(' ')}\n`)
+    child.stderr.on('data', (chunk: Buffer) => {
+      echo?.write(chunk)
+      stderr += decoder.write(chunk)
+      if (stderr.length > 2 * KEPT_STREAMED_STDERR) stderr = stderr.slice(-KEPT_STREAMED_STDERR)
+    })
+    let readerError: Error | undefined
+    let stoppedForReader = false
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done, fail) => {
+      child.once('error', fail)
+      child.once('close', (code, signal) => done({ code, signal }))
+    })
+    const reading = options.readStdout(child.stdout).catch((error: Error) => {
+      readerError = error
+      // A reader that failed at the end of the output has not cut the program short: its exit says how it went.
+      if (!child.stdout.readableEnded && child.exitCode === null && child.signalCode === null) {
+        stoppedForReader = true
+        child.kill('SIGTERM')
+      }
+      child.stdout.destroy()
+    })
+    Promise.all([exited, reading]).then(([{ code, signal }]) => {
+      stderr = (stderr + decoder.end()).slice(-KEPT_STREAMED_STDERR)
+      // A program that failed by itself says why, even when the reader then found its output cut short.
+      if (readerError && (stoppedForReader || code === 0)) reject(readerError)
+      else resolve({ exitCode: code ?? (signal ? 128 : 1), stdout: '', stderr })
+    }, reject)
+  })
 }
 
 /** Longest line held back waiting for its end: a secret is masked whole only within a line. */

@@ -19,6 +19,12 @@ export interface ExecOptions {
   timeoutMs?: number
   /** Variables added to the program's environment (bake reads its variables there). */
   env?: Record<string, string>
+  /**
+   * Reads the program's standard output as it comes, at the pace it reads (a build's image export),
+   * instead of it being kept: the result's stdout is then empty. A reader that fails stops the
+   * program, and its error is what the call throws.
+   */
+  readStdout?: (stdout: Readable) => Promise<void>
 }
 
 /** Runs a program with an argv array (never through a shell) and never throws on a non-zero exit. */

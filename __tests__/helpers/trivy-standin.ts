@@ -2,7 +2,7 @@
 // here: `--version` prints a version, and a scan records its argv and copies a real Trivy report
 // (from __fixtures__/trivy) to the path given with --output. It can be told to fail first.
 import { execFileSync } from 'node:child_process'
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import * as os from 'node:os'
@@ -15,6 +15,8 @@ export interface StandIn {
   log: string
   /** The argv of each scan, one array per run. */
   calls(): string[][]
+  /** Of the scan numbered `call` (from 1), the layout it was given: its index.json and the SHA-256 of each blob file, by file name. */
+  layout(call: number): { index: { manifests: Array<{ digest: string }> }; sums: Map<string, string> } | undefined
 }
 
 export function fixturePath(name: string): string {
@@ -42,10 +44,18 @@ if [ "$left" -gt 0 ]; then
   exit 1
 fi
 out=""
+input=""
 while [ $# -gt 0 ]; do
   if [ "$1" = "--output" ]; then out="$2"; shift; fi
+  if [ "$1" = "--input" ]; then input="$2"; shift; fi
   shift
 done
+# What a layout it is given holds, as it is when Trivy reads it: its index and the digest of each blob.
+if [ -n "$input" ] && [ -f "$input/index.json" ]; then
+  n=$(wc -l < "${log}")
+  cp "$input/index.json" "${dir}/input-$n.index.json"
+  (cd "$input/blobs/sha256" && sha256sum -- *) > "${dir}/input-$n.sums"
+fi
 cp "${options.report}" "$out"
 `
   )
@@ -58,7 +68,17 @@ cp "${options.report}" "$out"
       readFileSync(log, 'utf8')
         .split('\n')
         .filter(Boolean)
-        .map(line => line.split(' '))
+        .map(line => line.split(' ')),
+    layout: call => {
+      const indexFile = path.join(dir, `input-${call}.index.json`)
+      if (!existsSync(indexFile)) return undefined
+      const sums = new Map<string, string>()
+      for (const line of readFileSync(path.join(dir, `input-${call}.sums`), 'utf8').split('\n').filter(Boolean)) {
+        const [sum, name] = line.split(/\s+\*?/)
+        sums.set(name, sum)
+      }
+      return { index: JSON.parse(readFileSync(indexFile, 'utf8')), sums }
+    }
   }
 }
 

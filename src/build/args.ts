@@ -1,5 +1,5 @@
 import { InputError } from '../config/errors.js'
-import { trivyScans, type Inputs } from '../config/inputs.js'
+import type { Inputs } from '../config/inputs.js'
 import { Input } from '../constants.js'
 import { slugOf } from '../names.js'
 
@@ -10,10 +10,11 @@ export interface BuildPaths {
   /** buildx writes the image ID here (`--iidfile`), as docker/build-push-action reads it. */
   imageIdFile?: string
   /**
-   * The OCI layout directory that is measured; its output always comes last (see getArgs). Absent
-   * when the image is measured from the registry it is pushed to (see measuredFromRegistry).
+   * The OCI export that is measured, written as a tar to buildx's standard output; its output always
+   * comes last (see getArgs). Absent when the image is measured from the registry it is pushed to
+   * (see measuredFromRegistry).
    */
-  ociDir?: string
+  ociStream?: boolean
   /** `secrets` written to files plus `secret-files`, as id and path. */
   secretFiles: ReadonlyArray<{ id: string; path: string }>
 }
@@ -128,18 +129,17 @@ export function secretEnvSpec(item: string): string {
 }
 
 /**
- * Whether a build is measured from the registry it pushes to rather than from an OCI layout
- * written beside the push: the registry then sends only the manifests and the layers not read
- * before, and no copy of the image is exported to disk. A scan by Trivy reads the layout, so a
- * build that is scanned still writes it.
+ * Whether a build is measured from the registry it pushes to rather than from an OCI export beside
+ * the push: the registry then sends only the manifests and the layers not read before, and no copy
+ * of the image is exported. Trivy then scans the pushed image there too, by its digest.
  */
 export function measuredFromRegistry(inputs: Inputs): boolean {
-  return inputs.push && inputs.tags.length > 0 && inputs.call === '' && !trivyScans(inputs)
+  return inputs.push && inputs.tags.length > 0 && inputs.call === ''
 }
 
 /**
  * The argv of `docker buildx build`, built without side effects, flag for flag as
- * docker/build-push-action builds it, plus the OCI layout that is measured. With `call` (checks,
+ * docker/build-push-action builds it, plus the OCI export that is measured. With `call` (checks,
  * outline, targets) nothing is exported, so nothing is measured either.
  */
 export function getArgs(inputs: Inputs, cache: CacheSpecs, paths: BuildPaths, setting: BuildSetting = {}): string[] {
@@ -186,9 +186,9 @@ export function getArgs(inputs: Inputs, cache: CacheSpecs, paths: BuildPaths, se
     if (inputs.push) args.push('--push')
     if (inputs.load) args.push('--load')
   }
-  // Last on purpose: several exporters each write their own index, and the layout is read from
-  // its own blobs (see OciDirectorySource), whatever the metadata file names.
-  if (paths.ociDir !== undefined) args.push('--output', `type=oci,dest=${paths.ociDir},tar=false`)
+  // Last on purpose: several exporters each write their own index, and the export is read from
+  // its own blobs, whatever the metadata file names.
+  if (paths.ociStream) args.push('--output', 'type=oci,dest=-')
   args.push(inputs.context)
   return args
 }

@@ -1,10 +1,11 @@
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
+import type { Readable } from 'node:stream'
 import { Input, MIN_BUILDKIT_FOR_GHA_CACHE, MIN_BUILDX_FOR_GHA_CACHE } from '../constants.js'
 import type { Config } from '../config/config.js'
 import type { Clock, Exec, Host } from '../host.js'
 import { isGhaCacheSpec, type ActionsCacheState } from './actions-cache.js'
-import { cacheSpecs, getArgs, measuredFromRegistry, parseDriver, type CacheSpecs } from './args.js'
+import { cacheSpecs, getArgs, parseDriver, type BuildPaths, type CacheSpecs } from './args.js'
 import { describeFailure, isEngineUnreachable, parseProgress, type BuildProgress } from './progress.js'
 
 /** A finding of `call: check` (BuildKit's Dockerfile checks), with the line it is about. */
@@ -19,8 +20,8 @@ export interface CheckWarning {
 export interface BuildResult extends BuildProgress {
   seconds: number
   /**
-   * The OCI layout the build wrote, for measuring; absent when `call` evaluated the build instead,
-   * or when the pushed image is measured from its registry (see measuredFromRegistry).
+   * The OCI layout folder Trivy scans, written as the export streamed (see BuildDeps.exportTo), or
+   * by bake; absent when nothing on disk is scanned.
    */
   ociDir?: string
   /** buildx's metadata file, as JSON (digest, config digest, image name). */
@@ -47,7 +48,7 @@ export interface BuildDeps {
   clock: Clock
   host: Host
   env: NodeJS.ProcessEnv
-  /** A private folder for this run: secrets, metadata and the OCI layout go here. */
+  /** A private folder for this run: secrets and metadata go here. */
   workDir: string
   /** Where the context and file inputs are relative to. */
   cwd: string
@@ -55,6 +56,11 @@ export interface BuildDeps {
   actionsCache?: ActionsCacheState
   /** The cache specs to build with, instead of those of the inputs (the merge base's build reads the head's, writes none). */
   buildCache?: CacheSpecs
+  /**
+   * Reads the image as the build exports it (an OCI layout tar on buildx's standard output), while
+   * the build runs: nothing of the export is written to disk unless the reader writes it.
+   */
+  exportTo?: (stdout: Readable) => Promise<void>
   /** The workflow run, for the default provenance attestation and the Git context's token. */
   run?: { runAttemptUrl: string; privateRepository: boolean; serverUrl: string; token: string; repository: string }
 }
@@ -189,10 +195,12 @@ export async function runBuild(config: Config, deps: BuildDeps): Promise<BuildRe
     // As docker/build-push-action does: BuildKit fetches a Git context of this repository with the token.
     secrets.push({ id: `GIT_AUTH_TOKEN.${new URL(github.serverUrl).host}`, value: github.token })
   }
-  const paths = {
+  const streamed = deps.exportTo !== undefined && inputs.call === ''
+  const imageIdFile = path.join(workDir, 'iidfile')
+  const paths: BuildPaths = {
     metadataFile: path.join(workDir, 'metadata.json'),
-    imageIdFile: path.join(workDir, 'iidfile'),
-    ...(measuredFromRegistry(inputs) ? {} : { ociDir: path.join(workDir, 'oci') }),
+    imageIdFile,
+    ...(streamed ? { ociStream: true } : {}),
     secretFiles: await writeSecrets({ ...config, secrets }, path.join(workDir, 'secrets'))
   }
   const driver = inputs.push && inputs.load ? await builderDriver(exec, inputs.builder, cwd) : ''
@@ -203,7 +211,7 @@ export async function runBuild(config: Config, deps: BuildDeps): Promise<BuildRe
     noDefaultAttestations: /^(1|true|t)$/i.test(env.BUILDX_NO_DEFAULT_ATTESTATIONS ?? '')
   })
   const started = clock.now()
-  const result = await exec('docker', args, { cwd })
+  const result = await exec('docker', args, { cwd, ...(streamed ? { readStdout: deps.exportTo } : {}) })
   const seconds = Math.round((clock.now() - started) / 100) / 10
   // buildx writes progress to stderr; both streams are kept for the error message.
   const output = `${result.stdout}\n${result.stderr}`
@@ -228,7 +236,7 @@ export async function runBuild(config: Config, deps: BuildDeps): Promise<BuildRe
   } catch {
     host.warning('buildx wrote no metadata file: the digest and imageid outputs come from the measured image')
   }
-  const imageId = (await readFile(paths.imageIdFile, 'utf8').catch(() => '')).trim()
+  const imageId = (await readFile(imageIdFile, 'utf8').catch(() => '')).trim()
   const pushTag = inputs.push ? inputs.tags[0] : undefined
   const pushed = pushTag ? await pushedDigest(exec, pushTag, cwd) : undefined
   if (pushTag && pushed === undefined) host.warning(`The registry's digest of ${pushTag} could not be read: the digest output is buildx's`)
@@ -236,7 +244,6 @@ export async function runBuild(config: Config, deps: BuildDeps): Promise<BuildRe
     ...progress,
     seconds,
     ...(actionsCache ? { actionsCache } : {}),
-    ...(paths.ociDir ? { ociDir: paths.ociDir } : {}),
     metadata,
     ...(/^sha256:[a-f0-9]{64}$/.test(imageId) ? { imageId } : {}),
     ...(pushed ? { pushedDigest: pushed } : {})

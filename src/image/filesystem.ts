@@ -120,6 +120,18 @@ export class TopList<T> {
 
 const newDirectory = (layer: number): Directory => ({ children: new Map(), layer })
 
+/**
+ * A name to keep as a key, copied out of the path it was cut from: V8 cuts a string of 13
+ * characters or more as a view of the whole path, which a kept name would then hold in memory (a
+ * million files' paths, instead of their names alone).
+ */
+function keptName(name: string): string {
+  if (name.length < 13) return name
+  const copy = Buffer.from(name, 'utf8').toString('utf8')
+  // Only a name that is not valid UTF-16 (never one a tar's UTF-8 decodes to) would not come back.
+  return copy === name ? copy : name
+}
+
 function normalizeLink(linkName: string): string {
   return linkName.replace(/^(\.\/|\/)+/, '').replace(/\/+$/, '')
 }
@@ -240,7 +252,7 @@ export class OverlayFilesystem {
         // A missing parent is implied by its child; a file in the way is replaced by the directory.
         if (typeof child === 'number') this.hide(path.slice(0, slash), child, layer)
         const created = newDirectory(layer)
-        directory.children.set(name, created)
+        directory.children.set(child === undefined ? keptName(name) : name, created)
         directory = created
       } else {
         directory = child
@@ -329,7 +341,7 @@ export class OverlayFilesystem {
     }
     const existing = parent.children.get(name)
     if (kind === EntryKind.Directory) {
-      if (existing === undefined) parent.children.set(name, newDirectory(layer))
+      if (existing === undefined) parent.children.set(keptName(name), newDirectory(layer))
       else if (typeof existing === 'number') {
         this.hide(path, existing, layer)
         parent.children.set(name, newDirectory(layer))
@@ -341,7 +353,8 @@ export class OverlayFilesystem {
       else this.hideLower(path, existing, layer + 1)
     }
     const id = this.newFile(kind === EntryKind.File ? size : 0, layer)
-    parent.children.set(name, id)
+    // A key the map holds already stays as it is.
+    parent.children.set(existing === undefined ? keptName(name) : name, id)
     if (kind === EntryKind.Symlink && linkName !== '' && path.indexOf('/', path.indexOf('/') + 1) < 0) this.shallowLinks.set(id, linkName)
     if (kind === EntryKind.Hardlink) {
       const target = this.lookup(normalizeLink(linkName))

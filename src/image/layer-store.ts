@@ -122,7 +122,10 @@ export class LayerEntryWriter {
   }
 
   async discard(): Promise<void> {
+    // A stream still opening its file creates it after a destroy: the file goes once the stream has closed.
+    const closed = this.stream.closed ? undefined : once(this.stream, 'close').catch(() => undefined)
     this.stream.destroy()
+    await closed
     await rm(this.partial, { force: true })
   }
 }

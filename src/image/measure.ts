@@ -282,7 +282,7 @@ export function layerReadConcurrency(): number {
 }
 
 /** The process's memory past which no layer is read ahead: the rest are read in order. */
-const READ_AHEAD_MEMORY = 160 * 2 ** 20
+const READ_AHEAD_MEMORY = 128 * 2 ** 20
 
 /**
  * Reads the layers ahead of the one being applied into the store, so that several decompress at
@@ -388,7 +388,7 @@ export interface MeasureOptions {
   onPlatform?: (measurement: PlatformMeasurement) => void
   /** How many layers are read from their blobs at once (see layerReadConcurrency); 1 reads them in order. */
   concurrency?: number
-  /** The process's memory (RSS) past which no more layers are read ahead (160 MiB when not given). */
+  /** The process's memory (RSS) past which no more layers are read ahead (128 MiB when not given). */
   readAheadMemory?: number
 }
 

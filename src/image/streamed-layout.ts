@@ -3,6 +3,8 @@
 // they are: each large blob is read as a layer as it passes (verified, decompressed by what its
 // first bytes are, scanned into the layer store), small blobs are kept in memory, and once the
 // stream ends the image is resolved from those. Measuring then replays the layers from the store.
+import { mkdir, open, rm } from 'node:fs/promises'
+import * as path from 'node:path'
 import { PassThrough, Readable } from 'node:stream'
 import type { BlobSource } from './blobs.js'
 import { MissingBlobError } from './blobs.js'
@@ -126,7 +128,17 @@ export class StreamedLayoutSource implements BlobSource {
    */
   async readAll(store: LayerStore, onLayer?: (digest: string, size: number) => void): Promise<void> {
     if (this.walked) return
-    const { stream, finished } = this.start()
+    await this.readFrom(this.start(), store, onLayer)
+  }
+
+  /**
+   * Reads an archive handed in (a build's export as it is written), as readAll does. With `keepIn`,
+   * every blob is also written there as it passes, as the `blobs` folder of an OCI layout, for a
+   * reader that needs the image on disk (Trivy): one pass makes both.
+   */
+  async readFrom(layout: LayoutStream, store: LayerStore, onLayer?: (digest: string, size: number) => void, keepIn?: string): Promise<void> {
+    const { stream, finished } = layout
+    const files = keepIn === undefined ? undefined : new BlobFiles(keepIn)
     const bytes = new StreamBytes(stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>)
     const reader = new TarHeaderReader()
     try {
@@ -151,7 +163,7 @@ export class StreamedLayoutSource implements BlobSource {
           if (size > MAX_MANIFEST_BYTES) throw new BlobIntegrityError(`${this.label}: index.json is ${size} bytes, more than an index may have`)
           this.index = size === 0 ? Buffer.alloc(0) : await bytes.exactly(size, what)
         } else if (type === 'file' && sparse === undefined && blob && isDigest(`${blob[1]}:${blob[2]}`) && size > 0) {
-          await this.blob(`${blob[1]}:${blob[2]}`, size, bytes, store, onLayer)
+          await this.blob(`${blob[1]}:${blob[2]}`, size, bytes, store, onLayer, files)
         } else {
           await bytes.pieces(size, what, () => undefined)
         }
@@ -160,6 +172,7 @@ export class StreamedLayoutSource implements BlobSource {
       await bytes.drain()
     } catch (error) {
       stream.destroy()
+      await files?.abandon()
       await finished.catch(() => undefined)
       if (error instanceof TarFormatError) throw new TarFormatError(`${this.label}: ${error.message}`)
       throw error
@@ -168,24 +181,52 @@ export class StreamedLayoutSource implements BlobSource {
     this.walked = true
   }
 
-  private async blob(digest: string, size: number, bytes: StreamBytes, store: LayerStore, onLayer?: (digest: string, size: number) => void): Promise<void> {
+  private async blob(
+    digest: string,
+    size: number,
+    bytes: StreamBytes,
+    store: LayerStore,
+    onLayer: ((digest: string, size: number) => void) | undefined,
+    files: BlobFiles | undefined
+  ): Promise<void> {
     const what = `blob ${digest}`
     const first = await bytes.peek(4)
     const json = first[0] === 0x7b
-    if (size <= SMALL_BLOB_BYTES || (json && size <= MAX_CONFIG_BYTES)) {
-      if (this.keptBytes + size <= MAX_KEPT_BYTES) {
-        this.kept.set(digest, (await bytes.exactly(size, what))!)
-        this.keptBytes += size
-        if (!json) this.layers.set(digest, { compression: sniff(first) })
+    const file = await files?.open(digest)
+    const passOn = async (piece: Buffer): Promise<void> => file?.write(piece)
+    try {
+      if (size <= SMALL_BLOB_BYTES || (json && size <= MAX_CONFIG_BYTES)) {
+        if (this.keptBytes + size <= MAX_KEPT_BYTES) {
+          const kept = (await bytes.exactly(size, what))!
+          await passOn(kept)
+          this.kept.set(digest, kept)
+          this.keptBytes += size
+          if (!json) this.layers.set(digest, { compression: sniff(first) })
+          return
+        }
+        if (size <= SMALL_BLOB_BYTES) throw new BlobIntegrityError(`${this.label} holds more than ${MAX_KEPT_BYTES / MiB} MiB of small blobs`)
+      }
+      if (json && size <= MAX_CONFIG_BYTES) {
+        // A large JSON blob past what is kept (an attestation): not needed unless a manifest names it as a config.
+        await bytes.pieces(size, what, passOn)
         return
       }
-      if (size <= SMALL_BLOB_BYTES) throw new BlobIntegrityError(`${this.label} holds more than ${MAX_KEPT_BYTES / MiB} MiB of small blobs`)
+      await this.layer(digest, size, first, bytes, store, onLayer, passOn)
+    } finally {
+      await file?.close()
     }
-    if (json && size <= MAX_CONFIG_BYTES) {
-      // A large JSON blob past what is kept (an attestation): not needed unless a manifest names it as a config.
-      await bytes.pieces(size, what, () => undefined)
-      return
-    }
+  }
+
+  private async layer(
+    digest: string,
+    size: number,
+    first: Buffer,
+    bytes: StreamBytes,
+    store: LayerStore,
+    onLayer: ((digest: string, size: number) => void) | undefined,
+    passOn: (piece: Buffer) => Promise<void>
+  ): Promise<void> {
+    const what = `blob ${digest}`
     const compression = sniff(first)
     const layer: StreamedLayer = { compression }
     this.layers.set(digest, layer)
@@ -193,7 +234,7 @@ export class StreamedLayoutSource implements BlobSource {
     if (stored !== undefined) {
       // Read before: its bytes are not needed (the digest names what the store holds).
       await stored.close()
-      await bytes.pieces(size, what, () => undefined)
+      await bytes.pieces(size, what, passOn)
       return
     }
     onLayer?.(digest, size)
@@ -230,6 +271,7 @@ export class StreamedLayoutSource implements BlobSource {
     )
     try {
       await bytes.pieces(size, what, async piece => {
+        await passOn(piece)
         if (verifier.destroyed) return
         if (!verifier.write(piece)) await drained(verifier)
       })
@@ -290,6 +332,45 @@ export class StreamedLayoutSource implements BlobSource {
         }
       }
     }
+  }
+}
+
+/** One blob being written to a layout's `blobs` folder, at the pace the disk takes it. */
+interface BlobFile {
+  write(piece: Buffer): Promise<void>
+  close(): Promise<void>
+}
+
+/** The `blobs` folder of an OCI layout, written as an archive streams past. */
+class BlobFiles {
+  constructor(private readonly dir: string) {}
+
+  async open(digest: string): Promise<BlobFile> {
+    const [algorithm, hex] = digest.split(':')
+    const folder = path.join(this.dir, 'blobs', algorithm)
+    await mkdir(folder, { recursive: true })
+    const file = path.join(folder, hex)
+    // Never written twice: an archive that holds a blob twice is not a layout Trivy should read.
+    const handle = await open(file, 'wx').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'EEXIST') throw new BlobIntegrityError(`the archive holds blob ${digest} twice`)
+      throw error
+    })
+    let closed = false
+    return {
+      write: async piece => {
+        for (let offset = 0; offset < piece.length; ) offset += (await handle.write(piece, offset)).bytesWritten
+      },
+      close: async () => {
+        if (closed) return
+        closed = true
+        await handle.close()
+      }
+    }
+  }
+
+  /** Removes what was written of an archive that failed: no half layout is left to scan. */
+  async abandon(): Promise<void> {
+    await rm(path.join(this.dir, 'blobs'), { recursive: true, force: true })
   }
 }
 

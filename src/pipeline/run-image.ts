@@ -74,7 +74,7 @@ export async function runImage(
       if (build?.call) callOutcome(report, build, host)
       return run
     }
-    const measured = await measure(spec, prepared, produced.source, context, platform => report.platforms.push(platform))
+    const measured = await measure(spec, prepared, { source: produced.source, layers: produced.layers }, context, platform => report.platforms.push(platform))
     report.digest = measured.image.digest
     report.smells = measured.smells
     if (measured.image.platforms.length === 1) run.configDigest = measured.image.platforms[0].config.digest

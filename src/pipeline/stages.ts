@@ -3,6 +3,7 @@
 // through the context. Only scan writes into the report it is handed, the findings of each platform.
 import { mkdir, realpath, stat } from 'node:fs/promises'
 import * as path from 'node:path'
+import type { Readable } from 'node:stream'
 import { analyzeImage } from '../analysis/analyze.js'
 import type { Smell } from '../analysis/smells.js'
 import { applyBaseline, baselineDir, loadBaseline } from '../baseline/step.js'
@@ -11,7 +12,7 @@ import { addWorktree, findMergeBase, isCommitted, repositoryRoot, treePath } fro
 import { isPullRequest, type GitHubContext } from '../github/context.js'
 import { evaluateBudgets, verdictOf, type BudgetResult, type Verdict } from '../budget/evaluate.js'
 import { baseBuildInputs, cacheSpecs, isRemoteContext, measuredFromRegistry, refuseRemoteBase } from '../build/args.js'
-import { runBuild, type BuildResult } from '../build/build.js'
+import { runBuild, type BuildDeps, type BuildResult } from '../build/build.js'
 import { InputError } from '../config/errors.js'
 import { trivyScans, type Inputs } from '../config/inputs.js'
 import { formatSize } from '../config/size.js'
@@ -20,13 +21,14 @@ import { finalStage, parseDockerfile, type Dockerfile } from '../dockerfile/dock
 import { FILE_LIMITS, readRegularFile } from '../files/safe-read.js'
 import type { Host } from '../host.js'
 import { OciDirectorySource, type BlobSource } from '../image/blobs.js'
-import { restoreLayers, saveLayers } from '../image/layer-cache.js'
+import { restoreLayers, saveLayers, type KeptLayers } from '../image/layer-cache.js'
 import { LayerStore } from '../image/layer-store.js'
 import type { ResolvedImage } from '../image/measure.js'
-import { parseReference } from '../image/reference.js'
+import { formatReference, parseReference } from '../image/reference.js'
 import { dockerConfigAuth, RegistrySource } from '../image/registry.js'
 import { openImageInput } from '../image/source.js'
-import { resolveForMeasuring } from '../image/streamed-layout.js'
+import { resolveForMeasuring, StreamedLayoutSource } from '../image/streamed-layout.js'
+import { BlobIntegrityError } from '../image/verify.js'
 import { preflight } from '../preflight.js'
 import type { PlatformReport, Report } from '../report/report.js'
 import { platformLayout } from '../scan/scan.js'
@@ -92,10 +94,47 @@ export async function prepare(spec: ImageSpec, context: StageContext): Promise<P
 export interface Produced {
   /** Where the image's blobs are read from; absent when a `call` evaluated the build instead. */
   source?: BlobSource
+  /** The layer store, opened before a build that is read as it exports; measure opens it otherwise. */
+  layers?: OpenedLayers
   build?: BuildResult
   /** The archive `docker image save` wrote, for a local engine image: what Trivy scans. */
   archive?: string
+  /** The pushed image by digest, when it is measured from its registry: what Trivy scans. */
+  pushed?: string
   engineImageId?: string
+}
+
+/** The layer store of one image, with what the Actions cache restored into it. */
+export interface OpenedLayers {
+  store: LayerStore
+  kept?: KeptLayers
+  restoredKey?: string
+}
+
+/** Opens the layer store, restoring the image's layer index from the Actions cache when there is one. */
+async function openLayers(spec: ImageSpec, context: StageContext): Promise<OpenedLayers> {
+  const store = new LayerStore(context.layerCacheDir ?? path.join(context.workDir, 'layers'))
+  const kept = context.cache && context.layerCacheDir ? { backend: context.cache, dir: context.layerCacheDir, name: spec.name, env: context.env } : undefined
+  const restoredKey = kept ? await restoreLayers(kept, context.host) : undefined
+  return { store, kept, restoredKey }
+}
+
+const streamedLayerNote = (host: Host) => (digest: string, size: number) => host.info(`reading layer ${digest} (${formatSize(size)} compressed) as the image streams`)
+
+/**
+ * Builds the image and reads it as buildx exports it, one pass with no copy on disk; with
+ * `keepLayout` (Trivy scans it) the blobs are also written to a layout folder as they pass.
+ */
+async function streamedBuild(spec: ImageSpec, deps: BuildDeps, context: StageContext, keepLayout: boolean): Promise<Produced> {
+  const { host } = context
+  const layers = await openLayers(spec, context)
+  const keepIn = keepLayout ? path.join(deps.workDir, 'oci') : undefined
+  const source = new StreamedLayoutSource(`the build of ${spec.name}`, () => {
+    throw new BlobIntegrityError(`the build of ${spec.name} exported no image to read`)
+  })
+  const exportTo = (stdout: Readable): Promise<void> => source.readFrom({ stream: stdout, finished: Promise.resolve() }, layers.store, streamedLayerNote(host), keepIn)
+  const build = await host.group(`Build ${spec.name}`, () => runBuild(spec, { ...deps, exportTo }))
+  return { build: { ...build, ...(keepIn ? { ociDir: keepIn } : {}) }, source, layers }
 }
 
 /** Builds the image (build) or finds the existing one (open). */
@@ -115,19 +154,19 @@ export async function produce(spec: ImageSpec, context: StageContext): Promise<P
   const run = github
     ? { runAttemptUrl: github.context.runAttemptUrl, privateRepository: github.context.privateRepository, serverUrl: github.context.serverUrl, token: github.token ?? '', repository: `${github.context.owner}/${github.context.repo}` }
     : undefined
-  const deps = { ...context, run, actionsCache: context.actionsCache }
+  const deps: BuildDeps = { ...context, run, actionsCache: context.actionsCache }
+  if (spec.inputs.call !== '') return { build: await host.group(`Build ${spec.name}`, () => runBuild(spec, deps)) }
+  if (!measuredFromRegistry(spec.inputs)) return streamedBuild(spec, deps, context, trivyScans(spec.inputs))
   const build = await host.group(`Build ${spec.name}`, () => runBuild(spec, deps))
-  if (build.ociDir) return { build, source: new OciDirectorySource(build.ociDir) }
-  if (build.call || !measuredFromRegistry(spec.inputs)) return { build }
   try {
-    return { build, source: await pushedSource(spec.inputs.tags[0], build, context) }
+    const pushed = await pushedSource(spec.inputs.tags[0], build, context)
+    return { build, source: pushed.source, pushed: pushed.reference }
   } catch (error) {
     // Credentials the registry wants may live where only the engine reads them (a credential helper).
     host.warning(`The pushed image could not be read from its registry (${(error as Error).message}): it is exported from the build to be measured instead`)
-    const exported = await host.group(`Export ${spec.name}`, () =>
-      runBuild({ ...spec, inputs: { ...spec.inputs, push: false, load: false, outputs: [] } }, { ...deps, workDir: path.join(context.workDir, 'export') })
-    )
-    return { build: { ...build, ociDir: exported.ociDir }, source: new OciDirectorySource(exported.ociDir!) }
+    const exportSpec = { ...spec, inputs: { ...spec.inputs, push: false, load: false, outputs: [] } }
+    const exported = await streamedBuild(exportSpec, { ...deps, workDir: path.join(context.workDir, 'export') }, context, trivyScans(spec.inputs))
+    return { ...exported, build: { ...build, ...(exported.build?.ociDir ? { ociDir: exported.build.ociDir } : {}) } }
   }
 }
 
@@ -136,14 +175,14 @@ export async function produce(spec: ImageSpec, context: StageContext): Promise<P
  * else the one buildx wrote (the tag alone when neither is known). Its root manifest is read here,
  * so that a registry this step cannot read is known before measuring.
  */
-async function pushedSource(tag: string, build: BuildResult, context: StageContext): Promise<BlobSource> {
+async function pushedSource(tag: string, build: BuildResult, context: StageContext): Promise<{ source: BlobSource; reference: string }> {
   const named = parseReference(tag)
   const written = build.metadata['containerimage.digest']
   const digest = build.pushedDigest ?? (typeof written === 'string' && /^sha256:[a-f0-9]{64}$/.test(written) ? written : undefined)
   const reference = digest ? { ...named, tag: undefined, digest } : named
   const source = new RegistrySource(reference, await dockerConfigAuth(reference.registry, context.env), { fetch: context.fetch })
   await source.roots()
-  return source
+  return { source, reference: digest ? formatReference(reference) : tag }
 }
 
 export interface Measured {
@@ -158,16 +197,15 @@ export interface Measured {
 export async function measure(
   spec: ImageSpec,
   prepared: Prepared,
-  source: BlobSource,
+  produced: { source: BlobSource; layers?: OpenedLayers },
   context: StageContext,
   onPlatform: (platform: PlatformReport) => void
 ): Promise<Measured> {
   const { host } = context
+  const { source } = produced
   return host.group(`Measure ${spec.name}`, async () => {
-    const store = new LayerStore(context.layerCacheDir ?? path.join(context.workDir, 'layers'))
-    const kept = context.cache && context.layerCacheDir ? { backend: context.cache, dir: context.layerCacheDir, name: spec.name, env: context.env } : undefined
-    const restoredKey = kept ? await restoreLayers(kept, host) : undefined
-    const image = await resolveForMeasuring(source, store, (digest, size) => host.info(`reading layer ${digest} (${formatSize(size)} compressed) as the image streams`))
+    const { store, kept, restoredKey } = produced.layers ?? (await openLayers(spec, context))
+    const image = await resolveForMeasuring(source, store, streamedLayerNote(host))
     const smells = await analyzeImage({
       source,
       image,
@@ -196,7 +234,7 @@ export async function scan(spec: ImageSpec, prepared: Prepared, produced: Produc
       targetFor: async (platform, dir) => {
         if (ociDir) return { kind: 'layout', dir: await platformLayout(ociDir, platform.manifest, dir), platform: platform.platform }
         if (produced.archive) return { kind: 'archive', file: produced.archive, platform: platform.platform }
-        return { kind: 'registry', reference: spec.inputs.image, platform: platform.platform }
+        return { kind: 'registry', reference: produced.pushed ?? spec.inputs.image, platform: platform.platform }
       },
       dockerfile: prepared.dockerfile?.path,
       version: ACTION_VERSION
@@ -288,14 +326,18 @@ async function buildBaseline(spec: ImageSpec, context: StageContext): Promise<Co
     }
     const dockerfile = await readDockerfile(derived.inputs, baseCwd)
     await mkdir(workDir, { recursive: true })
-    const build = await host.group(`Build the baseline of ${spec.name} from ${short}`, () =>
+    // No Actions cache: the layer index the head restored is read, and saved by the head alone.
+    const baseContext = { ...context, cache: undefined, cwd: baseCwd, workDir }
+    const built = await streamedBuild(
+      { ...base, name: `the baseline of ${spec.name} from ${short}` },
       // Run where the head's build runs: what is not taken from the worktree (a local cache, an
       // oci-layout context, an ssh key) is read where the head reads it, not looked for in the worktree.
-      runBuild(base, { ...context, workDir, buildCache: derived.cache, actionsCache: context.actionsCache })
+      { ...context, workDir, buildCache: derived.cache, actionsCache: context.actionsCache },
+      baseContext,
+      false
     )
     const platforms: PlatformReport[] = []
-    // No Actions cache: the layer index the head restored is read, and saved by the head alone.
-    const measured = await measure(base, { dockerfile }, new OciDirectorySource(build.ociDir!), { ...context, cache: undefined, cwd: baseCwd, workDir }, platform => platforms.push(platform))
+    const measured = await measure(base, { dockerfile }, { source: built.source!, layers: built.layers }, baseContext, platform => platforms.push(platform))
     host.info(`Baseline built from ${commit}`)
     return { baseline: { ...baselineFromReport({ platforms }, 'build', commit), digest: measured.image.digest } }
   } catch (error) {

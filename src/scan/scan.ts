@@ -39,7 +39,8 @@ export function trivyArgs(target: ScanTarget, output: string, settings: Pick<Sca
   args.push('--db-repository', settings.dbRepositories.join(','))
   if (target.kind === 'layout') return [...args, '--input', target.dir]
   if (target.kind === 'archive') return [...args, '--platform', target.platform, '--input', target.file]
-  return [...args, '--platform', target.platform, target.reference]
+  // From the registry itself: an image of the same name in the local engine is not what was measured.
+  return [...args, '--platform', target.platform, '--image-src', 'remote', target.reference]
 }
 
 /**
