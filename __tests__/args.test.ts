@@ -1,14 +1,14 @@
 import { describe, expect, it } from '@jest/globals'
-import { attestationAttributes, baseBuildInputs, cacheScope, cacheSpecs, exporterType, getArgs, hasActionsCache, measuredFromRegistry, parseDriver, secretEnvSpec, type CacheSpecs } from '../src/build/args.js'
+import { attestationAttributes, baseBuildInputs, refuseStdoutOutputs, cacheScope, cacheSpecs, exporterType, getArgs, hasActionsCache, measuredFromRegistry, parseDriver, secretEnvSpec, type CacheSpecs } from '../src/build/args.js'
 import { treePath } from '../src/baseline/git.js'
 import { InputError } from '../src/config/errors.js'
 import { getInputs, type Inputs } from '../src/config/inputs.js'
 
 const inputsOf = (values: Record<string, string>) => getInputs(name => values[name] ?? '')
-const paths = { metadataFile: '/t/metadata.json', ociStream: true, secretFiles: [] }
+const paths = { metadataFile: '/t/metadata.json', ociDir: '/t/oci', secretFiles: [] }
 const noCache = { from: [], to: [] }
 const HEAD = ['buildx', 'build', '--progress=plain', '--metadata-file', '/t/metadata.json']
-const TAIL = ['--output', 'type=oci,dest=-']
+const TAIL = ['--output', 'type=oci,dest=/t/oci,tar=false']
 
 describe('getArgs', () => {
   it.each<[string, Record<string, string>, string[]]>([
@@ -235,7 +235,7 @@ describe('measuring a pushed build from its registry', () => {
   it('is chosen for a pushed, tagged build that is not scanned, and writes no layout beside the push', () => {
     const pushed = inputsOf({ push: 'true', tags: 'registry.example/app:1', scan: 'false' })
     expect(measuredFromRegistry(pushed)).toBe(true)
-    const { ociStream: _streamed, ...withoutLayout } = paths
+    const { ociDir: _layout, ...withoutLayout } = paths
     expect(getArgs(pushed, noCache, withoutLayout)).toEqual([...HEAD, '--tag', 'registry.example/app:1', '--push', '.'])
   })
 
@@ -252,7 +252,30 @@ describe('measuring a pushed build from its registry', () => {
   })
 
 
+  it('streams the export of a build that is not pushed to standard output, last, with export-mode: stream', () => {
+    const streamed = { metadataFile: '/t/metadata.json', ociStream: true, secretFiles: [] }
+    expect(getArgs(inputsOf({ load: 'true', tags: 'app:1' }), noCache, streamed)).toEqual([...HEAD, '--tag', 'app:1', '--load', '--output', 'type=oci,dest=-', '.'])
+  })
+
   it('is chosen for a scanned build whose findings come from a given Trivy report', () => {
     expect(measuredFromRegistry(inputsOf({ push: 'true', tags: 'registry.example/app:1', 'trivy-report': 'trivy.json' }))).toBe(true)
+  })
+})
+
+describe('outputs that write to standard output', () => {
+  it.each([['type=tar,dest=-'], ['-'], ['type=oci, dest=-'], ['type=tar'], ['type=oci,oci-mediatypes=true']])('refuses %j for a build read from standard output, naming the input', output => {
+    const streamed = inputsOf({ outputs: output, 'export-mode': 'stream' })
+    expect(() => refuseStdoutOutputs(streamed)).toThrow(InputError)
+    expect(() => refuseStdoutOutputs(streamed)).toThrow(`Input "outputs": "${output.trim()}" writes to standard output`)
+  })
+
+  it.each([
+    ['a file', { outputs: 'type=tar,dest=image.tar', 'export-mode': 'stream' }],
+    ['an image exporter, which needs no dest', { outputs: 'type=docker', 'export-mode': 'stream' }],
+    ['a build whose layout buildx writes to a folder', { outputs: 'type=tar,dest=-' }],
+    ['a pushed build, measured from its registry', { outputs: 'type=tar,dest=-', push: 'true', tags: 'registry.example/app:1', 'export-mode': 'stream' }],
+    ['a call, which exports nothing', { outputs: 'type=tar,dest=-', call: 'check', 'export-mode': 'stream' }]
+  ])('accepts %s', (_title, values) => {
+    expect(() => refuseStdoutOutputs(inputsOf(values))).not.toThrow()
   })
 })

@@ -1,6 +1,7 @@
-// A build is read as buildx exports it: unpushed, its OCI tar streams from buildx's standard output
-// into the measuring, with nothing of it on disk unless Trivy needs the layout; pushed, it is measured
-// and scanned where it was pushed. Each is checked against an independent reading of the same image.
+// A build is read as buildx exports it: unpushed with export-mode stream, its OCI tar streams from
+// buildx's standard output into the measuring, with nothing of it on disk unless Trivy needs the
+// layout; pushed, it is measured and scanned where it was pushed. Each is checked against an
+// independent reading of the same image.
 import { afterAll, expect, it } from '@jest/globals'
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import * as os from 'node:os'
@@ -58,11 +59,22 @@ async function run(context: string, values: Record<string, string>, trivy?: stri
 }
 
 describeWithEngine('a build read as buildx exports it', () => {
+  it('exports an unpushed build to a layout folder by default, which it measures as export-mode stream does', async () => {
+    const context = makeContext()
+    const folder = await run(context, { platforms: 'linux/amd64', name: 'folder' })
+    const streamed = await run(context, { platforms: 'linux/amd64', name: 'folder', 'export-mode': 'stream' })
+    expect(folder.buildArgs[0].filter(arg => arg.startsWith('type=oci'))).toEqual([expect.stringMatching(/^type=oci,dest=.*\/oci,tar=false$/)])
+    expect(folder.report.platforms).toHaveLength(1)
+    const shape = (run: { report: { platforms: Array<{ size: number; compressedSize: number; layers: Array<{ digest: string; size: number }> }> } }) =>
+      run.report.platforms.map(platform => ({ size: platform.size, compressedSize: platform.compressedSize, layers: platform.layers.map(layer => [layer.digest, layer.size]) }))
+    expect(shape(streamed)).toEqual(shape(folder))
+  })
+
   const platforms = 'linux/amd64,linux/arm64'
 
   it('measures an unpushed two-platform build from buildx standard output, with no copy of it on disk, as its pushed twin reads', async () => {
     const context = makeContext()
-    const streamed = await run(context, { platforms, name: 'streamed' })
+    const streamed = await run(context, { platforms, name: 'streamed', 'export-mode': 'stream' })
     expect(streamed.report.error).toBeUndefined()
     expect(streamed.buildArgs).toHaveLength(1)
     expect(streamed.buildArgs[0].filter(arg => arg.startsWith('type=oci'))).toEqual(['type=oci,dest=-'])
@@ -88,7 +100,7 @@ describeWithEngine('a build read as buildx exports it', () => {
     const context = makeContext()
     const trivy = trivyStandIn({ version: DEFAULT_TRIVY_VERSION, report: fixturePath('alpine-39') })
     made.push(trivy.dir)
-    const scanned = await run(context, { platforms, name: 'scanned', scan: 'true' }, trivy.binary)
+    const scanned = await run(context, { platforms, name: 'scanned', scan: 'true', 'export-mode': 'stream' }, trivy.binary)
     expect(scanned.report.error).toBeUndefined()
     expect(scanned.buildArgs[0].filter(arg => arg.startsWith('type=oci'))).toEqual(['type=oci,dest=-'])
     const calls = trivy.calls()

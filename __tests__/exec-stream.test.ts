@@ -3,6 +3,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Readable } from 'node:stream'
+import { parseProgress } from '../src/build/progress.js'
 import { createExec } from '../src/exec.js'
 
 const exec = createExec()
@@ -45,4 +46,35 @@ describe('a program read as it streams', () => {
     })
     await expect(reading).rejects.toThrow('the archive has no index.json')
   })
+
+  it('does not wait on a reader that stopped early: the program is not left blocked on a full pipe', async () => {
+    const result = await sh('head -c 3000000 /dev/zero', async () => undefined)
+    // Its output went nowhere: it ends on a broken pipe rather than hanging.
+    expect(result.exitCode).not.toBe(0)
+  })
+
+  it('kills a program that ignores the stop, and does not wait for a child of it that holds stderr open', async () => {
+    const reading = sh("trap '' TERM; (sleep 30 >&2 &); while :; do head -c 100000 /dev/zero || sleep 0.1; done", async stdout => {
+      for await (const _chunk of stdout) throw new Error('not an OCI layout')
+    })
+    await expect(reading).rejects.toThrow('not an OCI layout')
+  })
+
+  it('keeps the steps of a long build log whose start is dropped, with the end of the log', async () => {
+    // 20 MB of log lines between the first steps and the last: only the end is kept whole.
+    const script = 'echo "#1 [base 1/2] FROM scratch" >&2; echo "#1 CACHED" >&2; yes "#1 0.100 log line that goes on and on and on" | head -n 460000 >&2; echo "#2 [base 2/2] COPY a /a" >&2; echo "#2 DONE 0.1s" >&2'
+    const result = await sh(script, async stdout => {
+      for await (const _chunk of stdout);
+    })
+    expect(result.exitCode).toBe(0)
+    expect(result.stderr.length).toBeLessThan(17 * 2 ** 20)
+    expect(result.stderr.startsWith('#1 [base 1/2] FROM scratch\n#1 CACHED\n')).toBe(true)
+    expect(result.stderr.endsWith('#2 [base 2/2] COPY a /a\n#2 DONE 0.1s\n')).toBe(true)
+    expect(parseProgress(result.stderr)).toEqual({ steps: 2, cachedSteps: 1 })
+  })
+
+  it('rejects a program that cannot be started', async () => {
+    await expect(exec('/nonexistent/buildx', [], { silent: true, readStdout: async stdout => void (await stdout.toArray()) })).rejects.toThrow(/ENOENT/)
+  })
 })
+

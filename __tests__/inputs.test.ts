@@ -11,6 +11,7 @@ describe('getInputs', () => {
     expect(inputs.push).toBe(false)
     expect(inputs.load).toBe(false)
     expect(inputs['fail-on']).toBe('error')
+    expect(inputs['export-mode']).toBe('folder')
     expect(inputs.summary).toBe(true)
     expect(inputs.platforms).toEqual([])
   })
@@ -36,7 +37,8 @@ describe('getInputs', () => {
     ['push', 'yes', /Input "push" must be true or false, got "yes"/],
     ['no-cache', '1', /Input "no-cache" must be true or false, got "1"/],
     ['summary', 'off', /Input "summary" must be true or false, got "off"/],
-    ['fail-on', 'warn', /Input "fail-on" must be one of error, warning, never, got "warn"/]
+    ['fail-on', 'warn', /Input "fail-on" must be one of error, warning, never, got "warn"/],
+    ['export-mode', 'tar', /Input "export-mode" must be one of folder, stream, got "tar"/]
   ])('names the input and the value when %s is %p', (name, value, message) => {
     expect(() => getInputs(reader({ [name]: value }))).toThrow(InputError)
     expect(() => getInputs(reader({ [name]: value }))).toThrow(message)

@@ -156,6 +156,29 @@ describe('an engine image read as it streams', () => {
   })
 })
 
+/** A layout of the test's layers, and its archive. */
+function packedLayout(): { layout: string; file: string } {
+  const layout = tempDir('image-budget-oci-')
+  writeLayout(layout, [{ os: 'linux', architecture: 'amd64', layers: layers() }])
+  const file = path.join(tempDir('image-budget-archive-'), 'image.tar')
+  packLayout(layout, file)
+  return { layout, file }
+}
+
+/** Appends a second copy of one of the layout's blobs to its archive; returns the blob's hex digest. */
+function appendBlobAgain(layout: string, file: string): string {
+  const [name] = readdirSync(path.join(layout, 'blobs', 'sha256'))
+  execFileSync('tar', ['--format', 'pax', '-C', layout, '-rf', file, `./blobs/sha256/${name}`])
+  return name
+}
+
+/** The first bytes of the largest blob of a layout: where a layer's content starts in its archive. */
+function specsBlobStart(layout: string): Buffer {
+  const dir = path.join(layout, 'blobs', 'sha256')
+  const largest = readdirSync(dir).map(name => readFileSync(path.join(dir, name))).sort((a, b) => b.length - a.length)[0]
+  return largest.subarray(0, 64)
+}
+
 describe('a build export read as it streams, its layout kept for Trivy', () => {
   /** Each blob file of a layout by name, with the digest of what it holds. */
   const blobsOf = (dir: string): Map<string, string> =>
@@ -166,10 +189,7 @@ describe('a build export read as it streams, its layout kept for Trivy', () => {
   const exportOf = (file: string) => ({ stream: createReadStream(file), finished: Promise.resolve() })
 
   it('writes every blob as it passes, those the store already holds too, and measures as the archive does', async () => {
-    const layout = tempDir('image-budget-oci-')
-    writeLayout(layout, [{ os: 'linux', architecture: 'amd64', layers: layers() }])
-    const file = path.join(tempDir('image-budget-archive-'), 'image.tar')
-    packLayout(layout, file)
+    const { layout, file } = packedLayout()
     const store = new LayerStore(tempDir('image-budget-store-'))
     for (const round of ['first', 'again']) {
       const keepIn = tempDir(`image-budget-kept-${round}-`)
@@ -188,17 +208,43 @@ describe('a build export read as it streams, its layout kept for Trivy', () => {
   })
 
   it('refuses an archive that holds a blob twice, and leaves no blobs behind', async () => {
-    const layout = tempDir('image-budget-oci-')
-    writeLayout(layout, [{ os: 'linux', architecture: 'amd64', layers: layers() }])
-    const file = path.join(tempDir('image-budget-archive-'), 'image.tar')
-    packLayout(layout, file)
-    const [name] = readdirSync(path.join(layout, 'blobs', 'sha256'))
-    execFileSync('tar', ['--format', 'pax', '-C', layout, '-rf', file, `./blobs/sha256/${name}`])
+    const { layout, file } = packedLayout()
+    const name = appendBlobAgain(layout, file)
     const keepIn = tempDir('image-budget-kept-')
     const reading = build().readFrom(exportOf(file), new LayerStore(tempDir('image-budget-store-')), undefined, keepIn)
     await expect(reading).rejects.toThrow(BlobIntegrityError)
     await expect(reading).rejects.toThrow(`the archive holds blob sha256:${name} twice`)
     expect(readdirSync(keepIn)).toEqual([])
+  })
+
+  it('refuses a layer the store holds whose bytes in the export are not its digest: what Trivy reads is checked too', async () => {
+    const { layout, file } = packedLayout()
+    const store = new LayerStore(tempDir('image-budget-store-'))
+    await build().readFrom(exportOf(file), store)
+    // The first large layer, one byte changed in the archive: the store already holds its digest.
+    const data = readFileSync(file)
+    const at = data.indexOf(specsBlobStart(layout)) + 1000
+    data[at] ^= 0xff
+    writeFileSync(file, data)
+    const keepIn = tempDir('image-budget-kept-')
+    await expect(build().readFrom(exportOf(file), store, undefined, keepIn)).rejects.toThrow(/^the build of app: blob sha256:[0-9a-f]{64} holds other content: its bytes have digest sha256:[0-9a-f]{64}$/)
+    expect(readdirSync(keepIn)).toEqual([])
+  })
+
+  it('refuses an archive that holds a blob twice when nothing is kept on disk too', async () => {
+    const { layout, file } = packedLayout()
+    const name = appendBlobAgain(layout, file)
+    await expect(build().readFrom(exportOf(file), new LayerStore(tempDir('image-budget-store-')))).rejects.toThrow(`the build of app: the archive holds blob sha256:${name} twice`)
+  })
+
+  it('refuses data after the end of the archive (a second archive) rather than ignore it unread', async () => {
+    const file = archiveOf(layers())
+    const data = readFileSync(file)
+    writeFileSync(file, Buffer.concat([data, data]))
+    await expect(build().readFrom(exportOf(file), new LayerStore(tempDir('image-budget-store-')))).rejects.toThrow(/^the build of app: data follows the end of the archive at byte \d+: it is not one OCI layout$/)
+    // Zeros after the end are padding, as tar writes to fill a record.
+    writeFileSync(file, Buffer.concat([data, Buffer.alloc(10240)]))
+    await expect(build().readFrom(exportOf(file), new LayerStore(tempDir('image-budget-store-')))).resolves.toBeUndefined()
   })
 
   it('leaves no blobs behind of an export cut short', async () => {

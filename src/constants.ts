@@ -16,6 +16,7 @@ export const Input = {
   Network: 'network',
   NoCacheFilters: 'no-cache-filters',
   Outputs: 'outputs',
+  ExportMode: 'export-mode',
   Provenance: 'provenance',
   Sbom: 'sbom',
   SecretEnvs: 'secret-envs',

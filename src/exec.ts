@@ -33,12 +33,18 @@ export function createExec(echoTo?: Writable): Exec {
 
 /** Of a program whose standard output is read as a stream: the end of its stderr kept (build progress). */
 const KEPT_STREAMED_STDERR = 8 * 1024 * 1024
+/** Of the stderr before that end: its vertex lines (`#5 [build 2/4] RUN ...`, `#5 CACHED`), which count the steps. */
+const KEPT_STATUS_LINES = 2 * 1024 * 1024
+/** Between asking a program to stop and killing it, and between its exit and giving up on its stderr. */
+const STOP_GRACE_MS = 3000
+const STATUS_LINE = /^#\d+ (?!\d+\.\d+ )/
 
 /**
  * Runs a program whose standard output is handed to a reader, with backpressure: the program
  * writes no faster than the reader reads, so nothing of it piles up in memory. Its stderr is echoed
- * and kept. When the reader fails, the program is stopped and the reader's error thrown; when the
- * program fails on its own, its exit code is returned as from any other program.
+ * and kept (its end, and the status lines before it). When the reader fails, the program is
+ * stopped (killed if it does not stop) and the reader's error thrown; when the program fails on
+ * its own, its exit code is returned as from any other program.
  */
 function runReadingStdout(
   command: string,
@@ -53,34 +59,58 @@ function runReadingStdout(
       ...(options.env ? { env: { ...process.env, ...options.env } } : {})
     })
     let stderr = ''
+    let status = ''
     const decoder = new StringDecoder('utf8')
     echo?.write(`[command]${command} ${args.join(' ')}\n`)
     child.stderr.on('data', (chunk: Buffer) => {
       echo?.write(chunk)
       stderr += decoder.write(chunk)
-      if (stderr.length > 2 * KEPT_STREAMED_STDERR) stderr = stderr.slice(-KEPT_STREAMED_STDERR)
+      if (stderr.length > 2 * KEPT_STREAMED_STDERR) {
+        const cut = stderr.indexOf('\n', stderr.length - KEPT_STREAMED_STDERR) + 1
+        const dropped = stderr.slice(0, cut).split('\n').filter(line => STATUS_LINE.test(line))
+        if (status.length < KEPT_STATUS_LINES) status += dropped.map(line => `${line.slice(0, 512)}\n`).join('')
+        stderr = stderr.slice(cut)
+      }
     })
     let readerError: Error | undefined
     let stoppedForReader = false
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done, fail) => {
-      child.once('error', fail)
-      child.once('close', (code, signal) => done({ code, signal }))
+    let killTimer: NodeJS.Timeout | undefined
+    const stop = (): void => {
+      stoppedForReader = true
+      child.kill('SIGTERM')
+      killTimer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS)
+    }
+    let failed: Error | undefined
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(done => {
+      child.on('error', error => {
+        // A program that never started has no exit to wait for.
+        failed ??= error
+        if (child.pid === undefined) done({ code: null, signal: null })
+      })
+      child.once('exit', (code, signal) => done({ code, signal }))
     })
-    const reading = options.readStdout(child.stdout).catch((error: Error) => {
-      readerError = error
-      // A reader that failed at the end of the output has not cut the program short: its exit says how it went.
-      if (!child.stdout.readableEnded && child.exitCode === null && child.signalCode === null) {
-        stoppedForReader = true
-        child.kill('SIGTERM')
-      }
-      child.stdout.destroy()
-    })
-    Promise.all([exited, reading]).then(([{ code, signal }]) => {
-      stderr = (stderr + decoder.end()).slice(-KEPT_STREAMED_STDERR)
+    const reading = options
+      .readStdout(child.stdout)
+      .catch((error: Error) => {
+        readerError = error
+        // A reader that failed at the end of the output has not cut the program short: its exit says how it went.
+        if (!child.stdout.readableEnded && child.exitCode === null && child.signalCode === null) stop()
+      })
+      // Whatever the reader left unread must not hold the program (a full pipe) or its close.
+      .finally(() => child.stdout.destroy())
+    const stderrDone = new Promise<void>(done => child.stderr.once('close', () => done()))
+    void Promise.all([exited, reading]).then(async ([{ code, signal }]) => {
+      clearTimeout(killTimer)
+      // A child of the program may hold stderr open after it exited: its end is not waited for long.
+      const grace = setTimeout(() => child.stderr.destroy(), STOP_GRACE_MS)
+      await stderrDone
+      clearTimeout(grace)
+      if (failed && child.pid === undefined) return reject(failed)
+      const kept = status + stderr + decoder.end()
       // A program that failed by itself says why, even when the reader then found its output cut short.
       if (readerError && (stoppedForReader || code === 0)) reject(readerError)
-      else resolve({ exitCode: code ?? (signal ? 128 : 1), stdout: '', stderr })
-    }, reject)
+      else resolve({ exitCode: code ?? (signal ? 128 : 1), stdout: '', stderr: kept })
+    })
   })
 }
 

@@ -10,10 +10,12 @@ export interface BuildPaths {
   /** buildx writes the image ID here (`--iidfile`), as docker/build-push-action reads it. */
   imageIdFile?: string
   /**
-   * The OCI export that is measured, written as a tar to buildx's standard output; its output always
-   * comes last (see getArgs). Absent when the image is measured from the registry it is pushed to
-   * (see measuredFromRegistry).
+   * The OCI layout folder that is measured (`export-mode: folder`); its output always comes last
+   * (see getArgs). Absent when the image is measured from the registry it is pushed to (see
+   * measuredFromRegistry), or streamed.
    */
+  ociDir?: string
+  /** The OCI export is written as a tar to buildx's standard output instead (`export-mode: stream`), read as it streams. */
   ociStream?: boolean
   /** `secrets` written to files plus `secret-files`, as id and path. */
   secretFiles: ReadonlyArray<{ id: string; path: string }>
@@ -129,6 +131,29 @@ export function secretEnvSpec(item: string): string {
 }
 
 /**
+ * Whether an output spec writes to buildx's standard output: `-`, `dest=-`, or a tar or OCI export
+ * with no `dest` (buildx then writes it there, standard output being no terminal).
+ */
+export function writesToStdout(output: string): boolean {
+  const dest = output.split(',').find(part => part.trim().startsWith('dest='))
+  if (output.trim() === '-' || dest?.trim() === 'dest=-') return true
+  const type = exporterType(output)
+  return dest === undefined && (type === 'tar' || type === 'oci')
+}
+
+/**
+ * With `export-mode: stream`, a build that is not pushed is read from buildx's standard output: an
+ * output of the user's that writes there too would mix with it, and is refused before anything is built.
+ */
+export function refuseStdoutOutputs(inputs: Inputs): void {
+  if (inputs['export-mode'] !== 'stream' || inputs.call !== '' || measuredFromRegistry(inputs)) return
+  const taken = inputs.outputs.find(writesToStdout)
+  if (taken !== undefined) {
+    throw new InputError(`Input "${Input.Outputs}": "${taken}" writes to standard output, where image-budget reads the image from the build: give it a file (dest=image.tar)`)
+  }
+}
+
+/**
  * Whether a build is measured from the registry it pushes to rather than from an OCI export beside
  * the push: the registry then sends only the manifests and the layers not read before, and no copy
  * of the image is exported. Trivy then scans the pushed image there too, by its digest.
@@ -189,6 +214,7 @@ export function getArgs(inputs: Inputs, cache: CacheSpecs, paths: BuildPaths, se
   // Last on purpose: several exporters each write their own index, and the export is read from
   // its own blobs, whatever the metadata file names.
   if (paths.ociStream) args.push('--output', 'type=oci,dest=-')
+  else if (paths.ociDir !== undefined) args.push('--output', `type=oci,dest=${paths.ociDir},tar=false`)
   args.push(inputs.context)
   return args
 }

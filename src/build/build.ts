@@ -5,7 +5,7 @@ import { Input, MIN_BUILDKIT_FOR_GHA_CACHE, MIN_BUILDX_FOR_GHA_CACHE } from '../
 import type { Config } from '../config/config.js'
 import type { Clock, Exec, Host } from '../host.js'
 import { isGhaCacheSpec, type ActionsCacheState } from './actions-cache.js'
-import { cacheSpecs, getArgs, parseDriver, type BuildPaths, type CacheSpecs } from './args.js'
+import { cacheSpecs, getArgs, measuredFromRegistry, parseDriver, type BuildPaths, type CacheSpecs } from './args.js'
 import { describeFailure, isEngineUnreachable, parseProgress, type BuildProgress } from './progress.js'
 
 /** A finding of `call: check` (BuildKit's Dockerfile checks), with the line it is about. */
@@ -20,8 +20,8 @@ export interface CheckWarning {
 export interface BuildResult extends BuildProgress {
   seconds: number
   /**
-   * The OCI layout folder Trivy scans, written as the export streamed (see BuildDeps.exportTo), or
-   * by bake; absent when nothing on disk is scanned.
+   * The OCI layout folder that buildx wrote (export-mode folder, bake), or that the streamed export
+   * was written to for Trivy (see BuildDeps.exportTo); absent when nothing of the image is on disk.
    */
   ociDir?: string
   /** buildx's metadata file, as JSON (digest, config digest, image name). */
@@ -200,7 +200,7 @@ export async function runBuild(config: Config, deps: BuildDeps): Promise<BuildRe
   const paths: BuildPaths = {
     metadataFile: path.join(workDir, 'metadata.json'),
     imageIdFile,
-    ...(streamed ? { ociStream: true } : {}),
+    ...(streamed ? { ociStream: true } : measuredFromRegistry(inputs) ? {} : { ociDir: path.join(workDir, 'oci') }),
     secretFiles: await writeSecrets({ ...config, secrets }, path.join(workDir, 'secrets'))
   }
   const driver = inputs.push && inputs.load ? await builderDriver(exec, inputs.builder, cwd) : ''
@@ -245,6 +245,7 @@ export async function runBuild(config: Config, deps: BuildDeps): Promise<BuildRe
     seconds,
     ...(actionsCache ? { actionsCache } : {}),
     metadata,
+    ...(paths.ociDir ? { ociDir: paths.ociDir } : {}),
     ...(/^sha256:[a-f0-9]{64}$/.test(imageId) ? { imageId } : {}),
     ...(pushed ? { pushedDigest: pushed } : {})
   }

@@ -2,6 +2,7 @@ import { DEFAULT_HISTORY_BRANCH, DEFAULT_TRIVY_VERSION, Input, SEVERITIES, type 
 import { InputError } from './errors.js'
 
 export type FailOn = 'error' | 'warning' | 'never'
+export type ExportMode = 'folder' | 'stream'
 
 /** Every input of action.yml, keyed exactly as there, read once by getInputs(). */
 export interface Inputs {
@@ -22,6 +23,8 @@ export interface Inputs {
   network: string
   'no-cache-filters': string[]
   outputs: string[]
+  /** How an unpushed build's image reaches the measuring: a layout folder buildx writes, or its standard output read as it streams. */
+  'export-mode': ExportMode
   provenance: string
   sbom: string
   'secret-envs': string[]
@@ -202,6 +205,7 @@ export function getInputs(read: InputReader): Inputs {
     network: text(Input.Network),
     'no-cache-filters': list(Input.NoCacheFilters),
     outputs: list(Input.Outputs, true),
+    'export-mode': parseEnum(Input.ExportMode, read(Input.ExportMode), ['folder', 'stream'] as const, 'folder'),
     provenance: text(Input.Provenance),
     sbom: text(Input.Sbom),
     'secret-envs': list(Input.SecretEnvs),

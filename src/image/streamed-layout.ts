@@ -3,6 +3,7 @@
 // they are: each large blob is read as a layer as it passes (verified, decompressed by what its
 // first bytes are, scanned into the layer store), small blobs are kept in memory, and once the
 // stream ends the image is resolved from those. Measuring then replays the layers from the store.
+import { createHash } from 'node:crypto'
 import { mkdir, open, rm } from 'node:fs/promises'
 import * as path from 'node:path'
 import { PassThrough, Readable } from 'node:stream'
@@ -91,9 +92,18 @@ class StreamBytes {
     }
   }
 
-  async drain(): Promise<void> {
-    this.chunk = Buffer.alloc(0)
-    while (!(await this.chunks.next()).done);
+  /**
+   * Reads what follows the archive's end, which may only be zeros (padding to a record): anything
+   * else is a second archive or trailing data, which is never ignored unread.
+   */
+  async drainZeros(): Promise<void> {
+    for (;;) {
+      if (this.chunk.some(byte => byte !== 0)) throw new TarFormatError(`data follows the end of the archive at byte ${this.position}: it is not one OCI layout`)
+      this.position += this.chunk.length
+      const next = await this.chunks.next()
+      if (next.done) return
+      this.chunk = next.value
+    }
   }
 }
 
@@ -138,7 +148,8 @@ export class StreamedLayoutSource implements BlobSource {
    */
   async readFrom(layout: LayoutStream, store: LayerStore, onLayer?: (digest: string, size: number) => void, keepIn?: string): Promise<void> {
     const { stream, finished } = layout
-    const files = keepIn === undefined ? undefined : new BlobFiles(keepIn)
+    const files = keepIn === undefined ? undefined : new BlobFiles(keepIn, this.label)
+    const seen = new Set<string>()
     const bytes = new StreamBytes(stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>)
     const reader = new TarHeaderReader()
     try {
@@ -163,13 +174,17 @@ export class StreamedLayoutSource implements BlobSource {
           if (size > MAX_MANIFEST_BYTES) throw new BlobIntegrityError(`${this.label}: index.json is ${size} bytes, more than an index may have`)
           this.index = size === 0 ? Buffer.alloc(0) : await bytes.exactly(size, what)
         } else if (type === 'file' && sparse === undefined && blob && isDigest(`${blob[1]}:${blob[2]}`) && size > 0) {
-          await this.blob(`${blob[1]}:${blob[2]}`, size, bytes, store, onLayer, files)
+          const digest = `${blob[1]}:${blob[2]}`
+          // Two versions of one blob: which one was measured, and which one a reader takes, would differ.
+          if (seen.has(digest)) throw new BlobIntegrityError(`${this.label}: the archive holds blob ${digest} twice`)
+          seen.add(digest)
+          await this.blob(digest, size, bytes, store, onLayer, files)
         } else {
           await bytes.pieces(size, what, () => undefined)
         }
         await bytes.pieces(paddedSize(size) - size, what, () => undefined)
       }
-      await bytes.drain()
+      await bytes.drainZeros()
     } catch (error) {
       stream.destroy()
       await files?.abandon()
@@ -194,7 +209,7 @@ export class StreamedLayoutSource implements BlobSource {
     const json = first[0] === 0x7b
     const file = await files?.open(digest)
     const passOn = async (piece: Buffer): Promise<void> => file?.write(piece)
-    try {
+    const pass = async (): Promise<void> => {
       if (size <= SMALL_BLOB_BYTES || (json && size <= MAX_CONFIG_BYTES)) {
         if (this.keptBytes + size <= MAX_KEPT_BYTES) {
           const kept = (await bytes.exactly(size, what))!
@@ -212,9 +227,15 @@ export class StreamedLayoutSource implements BlobSource {
         return
       }
       await this.layer(digest, size, first, bytes, store, onLayer, passOn)
-    } finally {
-      await file?.close()
     }
+    try {
+      await pass()
+    } catch (error) {
+      // What stopped the reading is the error; the file, cut short, goes with the folder.
+      await file?.close().catch(() => undefined)
+      throw error
+    }
+    await file?.close()
   }
 
   private async layer(
@@ -338,15 +359,24 @@ export class StreamedLayoutSource implements BlobSource {
 /** One blob being written to a layout's `blobs` folder, at the pace the disk takes it. */
 interface BlobFile {
   write(piece: Buffer): Promise<void>
+  /** Closes the file, and refuses a blob whose bytes are not its digest. */
   close(): Promise<void>
 }
 
-/** The `blobs` folder of an OCI layout, written as an archive streams past. */
+/**
+ * The `blobs` folder of an OCI layout, written as an archive streams past. Every blob written is
+ * hashed as it is: a layer the store already holds is not read as a layer, but what Trivy reads of
+ * it must be what its digest names all the same.
+ */
 class BlobFiles {
-  constructor(private readonly dir: string) {}
+  constructor(
+    private readonly dir: string,
+    private readonly label: string
+  ) {}
 
   async open(digest: string): Promise<BlobFile> {
     const [algorithm, hex] = digest.split(':')
+    const hash = createHash(algorithm)
     const folder = path.join(this.dir, 'blobs', algorithm)
     await mkdir(folder, { recursive: true })
     const file = path.join(folder, hex)
@@ -358,12 +388,15 @@ class BlobFiles {
     let closed = false
     return {
       write: async piece => {
+        hash.update(piece)
         for (let offset = 0; offset < piece.length; ) offset += (await handle.write(piece, offset)).bytesWritten
       },
       close: async () => {
         if (closed) return
         closed = true
         await handle.close()
+        const actual = hash.digest('hex')
+        if (actual !== hex) throw new BlobIntegrityError(`${this.label}: blob ${digest} holds other content: its bytes have digest ${algorithm}:${actual}`)
       }
     }
   }

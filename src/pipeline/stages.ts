@@ -11,7 +11,7 @@ import { baselineFromReport, type Baseline } from '../baseline/baseline.js'
 import { addWorktree, findMergeBase, isCommitted, repositoryRoot, treePath } from '../baseline/git.js'
 import { isPullRequest, type GitHubContext } from '../github/context.js'
 import { evaluateBudgets, verdictOf, type BudgetResult, type Verdict } from '../budget/evaluate.js'
-import { baseBuildInputs, cacheSpecs, isRemoteContext, measuredFromRegistry, refuseRemoteBase } from '../build/args.js'
+import { baseBuildInputs, cacheSpecs, isRemoteContext, measuredFromRegistry, refuseRemoteBase, refuseStdoutOutputs } from '../build/args.js'
 import { runBuild, type BuildDeps, type BuildResult } from '../build/build.js'
 import { InputError } from '../config/errors.js'
 import { trivyScans, type Inputs } from '../config/inputs.js'
@@ -87,6 +87,7 @@ export async function prepare(spec: ImageSpec, context: StageContext): Promise<P
   if (spec.budgetFile) context.host.info(`Budgets from ${spec.budgetFile}`)
   await preflight(spec.inputs, context.cwd)
   checkBaseBuild(spec, context)
+  if (spec.origin.kind === 'build') refuseStdoutOutputs(spec.inputs)
   if (spec.origin.kind === 'image') return {}
   return { dockerfile: await readDockerfile(spec.inputs, context.cwd) }
 }
@@ -122,11 +123,17 @@ async function openLayers(spec: ImageSpec, context: StageContext): Promise<Opene
 const streamedLayerNote = (host: Host) => (digest: string, size: number) => host.info(`reading layer ${digest} (${formatSize(size)} compressed) as the image streams`)
 
 /**
- * Builds the image and reads it as buildx exports it, one pass with no copy on disk; with
- * `keepLayout` (Trivy scans it) the blobs are also written to a layout folder as they pass.
+ * Builds an image that is not pushed and opens what it exported: the layout folder buildx wrote
+ * (`export-mode: folder`), or (`stream`) the OCI tar on buildx's standard output, read as it comes
+ * with no copy on disk; then with `keepLayout` (Trivy scans it) its blobs are also written to a
+ * layout folder as they pass.
  */
-async function streamedBuild(spec: ImageSpec, deps: BuildDeps, context: StageContext, keepLayout: boolean): Promise<Produced> {
+async function exportedBuild(spec: ImageSpec, deps: BuildDeps, context: StageContext, keepLayout: boolean): Promise<Produced> {
   const { host } = context
+  if (spec.inputs['export-mode'] === 'folder') {
+    const build = await host.group(`Build ${spec.name}`, () => runBuild(spec, deps))
+    return { build, source: new OciDirectorySource(build.ociDir!) }
+  }
   const layers = await openLayers(spec, context)
   const keepIn = keepLayout ? path.join(deps.workDir, 'oci') : undefined
   const source = new StreamedLayoutSource(`the build of ${spec.name}`, () => {
@@ -156,7 +163,7 @@ export async function produce(spec: ImageSpec, context: StageContext): Promise<P
     : undefined
   const deps: BuildDeps = { ...context, run, actionsCache: context.actionsCache }
   if (spec.inputs.call !== '') return { build: await host.group(`Build ${spec.name}`, () => runBuild(spec, deps)) }
-  if (!measuredFromRegistry(spec.inputs)) return streamedBuild(spec, deps, context, trivyScans(spec.inputs))
+  if (!measuredFromRegistry(spec.inputs)) return exportedBuild(spec, deps, context, trivyScans(spec.inputs))
   const build = await host.group(`Build ${spec.name}`, () => runBuild(spec, deps))
   try {
     const pushed = await pushedSource(spec.inputs.tags[0], build, context)
@@ -165,7 +172,7 @@ export async function produce(spec: ImageSpec, context: StageContext): Promise<P
     // Credentials the registry wants may live where only the engine reads them (a credential helper).
     host.warning(`The pushed image could not be read from its registry (${(error as Error).message}): it is exported from the build to be measured instead`)
     const exportSpec = { ...spec, inputs: { ...spec.inputs, push: false, load: false, outputs: [] } }
-    const exported = await streamedBuild(exportSpec, { ...deps, workDir: path.join(context.workDir, 'export') }, context, trivyScans(spec.inputs))
+    const exported = await exportedBuild(exportSpec, { ...deps, workDir: path.join(context.workDir, 'export') }, context, trivyScans(spec.inputs))
     return { ...exported, build: { ...build, ...(exported.build?.ociDir ? { ociDir: exported.build.ociDir } : {}) } }
   }
 }
@@ -328,7 +335,7 @@ async function buildBaseline(spec: ImageSpec, context: StageContext): Promise<Co
     await mkdir(workDir, { recursive: true })
     // No Actions cache: the layer index the head restored is read, and saved by the head alone.
     const baseContext = { ...context, cache: undefined, cwd: baseCwd, workDir }
-    const built = await streamedBuild(
+    const built = await exportedBuild(
       { ...base, name: `the baseline of ${spec.name} from ${short}` },
       // Run where the head's build runs: what is not taken from the worktree (a local cache, an
       // oci-layout context, an ssh key) is read where the head reads it, not looked for in the worktree.
