@@ -48,7 +48,8 @@ describeWithEngine('the GitHub Actions cache (type=gha and the layer index) agai
     )
     // Served from the cache service: ranged reads of the blobs the first run wrote.
     expect(server.requests.some(request => request.method === 'GET' && request.path.startsWith('/devstoreaccount1/cache/'))).toBe(true)
-  })
+    // Two builds around a prune of the whole builder cache, which on a busy machine takes minutes.
+  }, 300_000)
 
   it('keeps a separate scope per image name', async () => {
     const other = await step('gha-b')
