@@ -5,6 +5,14 @@ import { writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { crc32 } from 'node:zlib'
 
+/** The fields local and central headers share, in the same order from `at`: CRC-32, both sizes (stored), name length. */
+function writeFileFields(header: Buffer, at: number, crc: number, size: number, nameLength: number): void {
+  header.writeUInt32LE(crc, at)
+  header.writeUInt32LE(size, at + 4)
+  header.writeUInt32LE(size, at + 8)
+  header.writeUInt16LE(nameLength, at + 12)
+}
+
 function zipOf(files: Array<[string, Buffer]>): Buffer {
   const locals: Buffer[] = []
   const centrals: Buffer[] = []
@@ -15,18 +23,12 @@ function zipOf(files: Array<[string, Buffer]>): Buffer {
     const local = Buffer.alloc(30)
     local.writeUInt32LE(0x04034b50, 0)
     local.writeUInt16LE(20, 4)
-    local.writeUInt32LE(crc, 14)
-    local.writeUInt32LE(data.length, 18)
-    local.writeUInt32LE(data.length, 22)
-    local.writeUInt16LE(nameBytes.length, 26)
+    writeFileFields(local, 14, crc, data.length, nameBytes.length)
     const central = Buffer.alloc(46)
     central.writeUInt32LE(0x02014b50, 0)
     central.writeUInt16LE(20, 4)
     central.writeUInt16LE(20, 6)
-    central.writeUInt32LE(crc, 16)
-    central.writeUInt32LE(data.length, 20)
-    central.writeUInt32LE(data.length, 24)
-    central.writeUInt16LE(nameBytes.length, 28)
+    writeFileFields(central, 16, crc, data.length, nameBytes.length)
     central.writeUInt32LE(offset, 42)
     locals.push(local, nameBytes, data)
     centrals.push(central, nameBytes)

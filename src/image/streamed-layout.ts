@@ -3,7 +3,7 @@
 // they are: each large blob is read as a layer as it passes (verified, decompressed by what its
 // first bytes are, scanned into the layer store), small blobs are kept in memory, and once the
 // stream ends the image is resolved from those. Measuring then replays the layers from the store.
-import { createHash } from 'node:crypto'
+import { createHash, type Hash } from 'node:crypto'
 import { mkdir, open, rm } from 'node:fs/promises'
 import * as path from 'node:path'
 import { PassThrough, Readable } from 'node:stream'
@@ -226,7 +226,7 @@ export class StreamedLayoutSource implements BlobSource {
         await bytes.pieces(size, what, passOn)
         return
       }
-      await this.layer(digest, size, first, bytes, store, onLayer, passOn)
+      await this.layer(digest, size, first, bytes, store, onLayer, file)
     }
     try {
       await pass()
@@ -245,9 +245,10 @@ export class StreamedLayoutSource implements BlobSource {
     bytes: StreamBytes,
     store: LayerStore,
     onLayer: ((digest: string, size: number) => void) | undefined,
-    passOn: (piece: Buffer) => Promise<void>
+    file: BlobFile | undefined
   ): Promise<void> {
     const what = `blob ${digest}`
+    const passOn = async (piece: Buffer): Promise<void> => file?.write(piece)
     const compression = sniff(first)
     const layer: StreamedLayer = { compression }
     this.layers.set(digest, layer)
@@ -259,6 +260,8 @@ export class StreamedLayoutSource implements BlobSource {
       return
     }
     onLayer?.(digest, size)
+    // Its bytes go through the verifier below: they are not hashed a second time for the file.
+    file?.verifiedElsewhere()
     const descriptor: Descriptor = { mediaType: LAYER_TYPES[compression], digest, size }
     // The bytes are verified here, upstream of what readLayer reads: when its decoder stops on a
     // corrupt blob, the rest still passes through the verifier, which then says whether it was the blob.
@@ -359,14 +362,19 @@ export class StreamedLayoutSource implements BlobSource {
 /** One blob being written to a layout's `blobs` folder, at the pace the disk takes it. */
 interface BlobFile {
   write(piece: Buffer): Promise<void>
+  /**
+   * The blob is read as a layer, through a verifier of its own whose failure fails every reading
+   * of it: the file's bytes need no hash of their own.
+   */
+  verifiedElsewhere(): void
   /** Closes the file, and refuses a blob whose bytes are not its digest. */
   close(): Promise<void>
 }
 
 /**
- * The `blobs` folder of an OCI layout, written as an archive streams past. Every blob written is
- * hashed as it is: a layer the store already holds is not read as a layer, but what Trivy reads of
- * it must be what its digest names all the same.
+ * The `blobs` folder of an OCI layout, written as an archive streams past. Every blob written that
+ * is not read as a layer is hashed as it is: a layer the store already holds is not read again, but
+ * what Trivy reads of it must be what its digest names all the same.
  */
 class BlobFiles {
   constructor(
@@ -376,26 +384,26 @@ class BlobFiles {
 
   async open(digest: string): Promise<BlobFile> {
     const [algorithm, hex] = digest.split(':')
-    const hash = createHash(algorithm)
+    let hash: Hash | undefined = createHash(algorithm)
     const folder = path.join(this.dir, 'blobs', algorithm)
     await mkdir(folder, { recursive: true })
     const file = path.join(folder, hex)
-    // Never written twice: an archive that holds a blob twice is not a layout Trivy should read.
-    const handle = await open(file, 'wx').catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'EEXIST') throw new BlobIntegrityError(`the archive holds blob ${digest} twice`)
-      throw error
-    })
+    // Never written over (readFrom refuses a blob the archive holds twice).
+    const handle = await open(file, 'wx')
     let closed = false
     return {
+      verifiedElsewhere: () => {
+        hash = undefined
+      },
       write: async piece => {
-        hash.update(piece)
+        hash?.update(piece)
         for (let offset = 0; offset < piece.length; ) offset += (await handle.write(piece, offset)).bytesWritten
       },
       close: async () => {
         if (closed) return
         closed = true
         await handle.close()
-        const actual = hash.digest('hex')
+        const actual = hash?.digest('hex') ?? hex
         if (actual !== hex) throw new BlobIntegrityError(`${this.label}: blob ${digest} holds other content: its bytes have digest ${algorithm}:${actual}`)
       }
     }
