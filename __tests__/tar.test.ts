@@ -70,6 +70,30 @@ describe('TarScanner', () => {
     }
   })
 
+  it('takes a header checksum summed unsigned or signed, and no other', () => {
+    // A name in UTF-8 has bytes over 0x7f: there the two sums differ.
+    const header = handHeader('caf\u00e9-\u00fc.txt', 0)
+    const storeSum = (sum: number): Buffer => {
+      const copy = Buffer.from(header)
+      copy.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1')
+      return copy
+    }
+    let unsigned = 0
+    let signed = 0
+    for (let i = 0; i < 512; i++) {
+      const byte = i >= 148 && i < 156 ? 0x20 : header[i]
+      unsigned += byte
+      signed += byte > 0x7f ? byte - 256 : byte
+    }
+    expect(signed).toBeLessThan(unsigned)
+    for (const sum of [unsigned, signed]) {
+      expect(scanAll(Buffer.concat([storeSum(sum), Buffer.alloc(1024)])).map(entry => entry.path)).toEqual(['caf\u00e9-\u00fc.txt'])
+    }
+    for (const sum of [unsigned + 1, signed - 1]) {
+      expect(() => scanAll(Buffer.concat([storeSum(sum), Buffer.alloc(1024)]))).toThrow(/checksum mismatch/)
+    }
+  })
+
   it('refuses data that is not a tar archive', () => {
     expect(() => scanAll(gzipSync(Buffer.alloc(4096, 1)))).toThrow(TarFormatError)
     expect(() => scanAll(Buffer.alloc(512, 0x41))).toThrow(/checksum mismatch/)

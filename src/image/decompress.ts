@@ -18,7 +18,9 @@ export function compressionOf(mediaType: string): Compression {
   throw new UnsupportedLayerError(`unsupported layer media type "${mediaType}"`)
 }
 
-const ZLIB_CHUNK = 256 * 1024
+// One thread-pool round trip per output buffer: a large one halves the hand-offs of a layer that
+// compresses well, and the tar scanner takes any size.
+const ZLIB_CHUNK = 1024 * 1024
 /** The largest zstd window a layer may ask for: the default limit of zstd's own decoder (2^27). */
 export const MAX_ZSTD_WINDOW_LOG = 27
 export const MAX_ZSTD_WINDOW = 2 ** MAX_ZSTD_WINDOW_LOG

@@ -10,6 +10,7 @@ import type { EntryVisitor, LayerStore, LayerSummary } from './layer-store.js'
 import { PackageAttributor, type PackageMeasurement, type UnpackagedBytes } from './package-usage.js'
 import { PackageCapture, type LayerPackages } from './packages.js'
 import { TarScanner } from './tar.js'
+import { joinedChunks } from '../net/joined-chunks.js'
 import {
   INDEX_TYPES,
   MANIFEST_TYPES,
@@ -251,7 +252,8 @@ export async function readLayer(
     const blob = await source.open(layer)
     blob.once('error', () => (failed ??= 'blob'))
     for (const stream of [transform, sink]) stream?.once('error', () => (failed ??= 'decoder'))
-    if (transform) await pipeline(blob, transform, sink)
+    // Pipes give small pieces (a registry's body comes joined already, a layout file in 1 MiB reads).
+    if (transform) await pipeline(blob, joinedChunks(), transform, sink)
     else await pipeline(blob, sink)
     // The source's stream ends only once the blob is verified: a decoder that stopped early must not
     // let an unverified remainder pass.

@@ -121,8 +121,10 @@ function isZeroBlock(block: Buffer, offset: number): boolean {
 
 /** The header checksum: unsigned, or signed as some old tars wrote it (Go accepts both). */
 function checksumMatches(block: Buffer, offset: number): { matches: boolean; stored: string; computed: number } {
-  let unsigned = 0
-  for (let i = offset; i < offset + BLOCK_SIZE; i++) unsigned += i >= offset + 148 && i < offset + 156 ? 0x20 : block[i]
+  // The checksum field counts as eight spaces; summed around it, the loop has no test per byte.
+  let unsigned = 8 * 0x20
+  for (let i = offset; i < offset + 148; i++) unsigned += block[i]
+  for (let i = offset + 156; i < offset + BLOCK_SIZE; i++) unsigned += block[i]
   let stored = -1
   try {
     stored = readNumber(block, offset + 148, 8, 'checksum')
@@ -130,8 +132,9 @@ function checksumMatches(block: Buffer, offset: number): { matches: boolean; sto
     // Left at -1: matches nothing.
   }
   if (stored === unsigned) return { matches: true, stored: '', computed: unsigned }
-  let signed = 0
-  for (let i = offset; i < offset + BLOCK_SIZE; i++) signed += i >= offset + 148 && i < offset + 156 ? 0x20 : (block[i] << 24) >> 24
+  let signed = 8 * 0x20
+  for (let i = offset; i < offset + 148; i++) signed += (block[i] << 24) >> 24
+  for (let i = offset + 156; i < offset + BLOCK_SIZE; i++) signed += (block[i] << 24) >> 24
   return { matches: stored === signed, stored: fieldText(block, offset + 148, 8), computed: unsigned }
 }
 
