@@ -252,7 +252,7 @@ export async function readLayer(
     const blob = await source.open(layer)
     blob.once('error', () => (failed ??= 'blob'))
     for (const stream of [transform, sink]) stream?.once('error', () => (failed ??= 'decoder'))
-    // Pipes give small pieces (a registry's body comes joined already, a layout file in 1 MiB reads).
+    // Sockets and pipes give small pieces: joined once here, whatever the source (see joined-chunks.ts).
     if (transform) await pipeline(blob, joinedChunks(), transform, sink)
     else await pipeline(blob, sink)
     // The source's stream ends only once the blob is verified: a decoder that stopped early must not

@@ -6,7 +6,6 @@
 import { Readable, Transform, type TransformCallback } from 'node:stream'
 import type { ReadableStream as WebReadableStream } from 'node:stream/web'
 import { formatSize } from '../config/size.js'
-import { ChunkJoiner } from './joined-chunks.js'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 export interface HttpLimits {
@@ -196,17 +195,12 @@ export function watchBody(exchange: Exchange, limits: HttpLimits, describe: stri
   let windowBytes = 0
   let total = 0
   let failed = false
-  // Joined into larger pieces here, a body costs the streams after it fewer calls (see joined-chunks.ts).
-  const joiner = new ChunkJoiner()
   const watch = new Transform({
     highWaterMark: 1 << 20,
     transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback) {
       windowBytes += chunk.length
       total += chunk.length
-      done(null, joiner.add(chunk))
-    },
-    flush(done: TransformCallback) {
-      done(null, joiner.take())
+      done(null, chunk)
     }
   })
   const fail = (message: string): void => {
