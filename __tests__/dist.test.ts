@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 
@@ -15,12 +15,16 @@ function filesBelow(dir: string, prefix = ''): string[] {
 describe('dist/', () => {
   it('equals a fresh build of src/ (run npm run build and commit dist/ when this fails)', () => {
     const out = mkdtempSync(path.join(os.tmpdir(), 'image-budget-dist-'))
-    execFileSync('bash', ['scripts/build.sh', out], { cwd: ROOT, stdio: 'pipe' })
-    const fresh = filesBelow(out).sort()
-    expect(filesBelow(path.join(ROOT, 'dist')).sort()).toEqual(fresh)
-    for (const file of fresh) {
-      const committed = readFileSync(path.join(ROOT, 'dist', file))
-      expect({ file, same: committed.equals(readFileSync(path.join(out, file))) }).toEqual({ file, same: true })
+    try {
+      execFileSync('bash', ['scripts/build.sh', out], { cwd: ROOT, stdio: 'pipe' })
+      const fresh = filesBelow(out).sort()
+      expect(filesBelow(path.join(ROOT, 'dist')).sort()).toEqual(fresh)
+      for (const file of fresh) {
+        const committed = readFileSync(path.join(ROOT, 'dist', file))
+        expect({ file, same: committed.equals(readFileSync(path.join(out, file))) }).toEqual({ file, same: true })
+      }
+    } finally {
+      rmSync(out, { recursive: true, force: true })
     }
   }, 180_000)
 })

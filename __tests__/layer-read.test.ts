@@ -2,13 +2,13 @@
 // reading them one by one, and every blob that is not what its descriptor says still refused.
 import { describe, expect, it } from '@jest/globals'
 import { createHash, randomBytes } from 'node:crypto'
-import { readdirSync, writeFileSync } from 'node:fs'
+import { createWriteStream, readdirSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { Readable } from 'node:stream'
 import { gzipSync } from 'node:zlib'
 import { ustarHeader } from '../__fixtures__/tar-header.js'
 import { OciDirectorySource, type BlobSource } from '../src/image/blobs.js'
-import { LayerStore } from '../src/image/layer-store.js'
+import { LayerStore, LayerStoreError } from '../src/image/layer-store.js'
 import { measureImage, resolveImage, type PlatformMeasurement } from '../src/image/measure.js'
 import { BlobIntegrityError, OFF_THREAD_HASH_BYTES, verifyBlob } from '../src/image/verify.js'
 import { writeLayout, type PlatformSpec } from './helpers/oci.js'
@@ -205,6 +205,27 @@ describe('reading several layers at once', () => {
     expect(atOnce.error?.message).toBe(inOrder.error?.message)
     expect(atOnce.finished).toEqual([])
     expect(readdirSync(atOnce.store.dir).filter(name => name.includes(sha256(corrupt).slice(7)))).toEqual([])
+  })
+
+  it('stops with an error naming the store when it cannot be written (a full disk), and the process goes on', async () => {
+    const dir = tempDir('image-budget-oci-')
+    writeLayout(dir, platforms(layerTars.map(tar => gzipSync(tar))))
+    // /dev/full fails every write with ENOSPC, as a full runner disk does; a missing folder fails the open.
+    const failures: Array<[string, (file: string) => ReturnType<typeof createWriteStream>, RegExp]> = [
+      ['full', () => createWriteStream('/dev/full'), /ENOSPC/],
+      ['missing', file => createWriteStream(path.join(path.dirname(file), 'gone', path.basename(file))), /ENOENT/]
+    ]
+    for (const [, openFile, cause] of failures) {
+      for (const concurrency of [1, 4]) {
+        const storeDir = tempDir('image-budget-store-')
+        const outcome = await measure(dir, concurrency, new LayerStore(storeDir, openFile))
+        expect(outcome.error).toBeInstanceOf(LayerStoreError)
+        expect(outcome.error!.message).toMatch(new RegExp(`^the layer index could not be written to ${storeDir}: `))
+        expect(outcome.error!.message).toMatch(cause)
+        expect(outcome.finished).toEqual([])
+        expect(readdirSync(storeDir)).toEqual([])
+      }
+    }
   })
 
   it('reads from their blobs only the layers the store lacks', async () => {

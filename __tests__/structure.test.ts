@@ -58,6 +58,27 @@ export function cycles(graph: Map<string, string[]>): string[][] {
   return found
 }
 
+/**
+ * The packages a module loads as it starts: those its value imports name, and those of the modules
+ * of src/ it imports the same way, all the way down (type-only and dynamic imports load nothing then).
+ */
+export function packagesLoadedAtStart(entry: string): Set<string> {
+  const packages = new Set<string>()
+  const seen = new Set<string>()
+  const visit = (file: string): void => {
+    if (seen.has(file)) return
+    seen.add(file)
+    const text = readFileSync(path.join(SRC, file), 'utf8')
+    for (const [, specifier] of text.matchAll(/^(?:import|export)(?!\s+type\b)[^'"]*?from\s+'([^']+)'|^import\s+'([^']+)'/gm)) {
+      if (specifier === undefined) continue
+      if (specifier.startsWith('.')) visit(path.relative(SRC, path.resolve(path.dirname(path.join(SRC, file)), specifier.replace(/\.js$/, '.ts'))))
+      else if (!specifier.startsWith('node:')) packages.add(specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/'))
+    }
+  }
+  visit(entry)
+  return packages
+}
+
 describe('the import structure of src/', () => {
   it('finds a cycle when there is one', () => {
     expect(cycles(new Map([['a.ts', ['b.ts']], ['b.ts', ['c.ts']], ['c.ts', ['a.ts']], ['d.ts', ['a.ts']]]))).toEqual([['a.ts', 'b.ts', 'c.ts']])
@@ -67,6 +88,16 @@ describe('the import structure of src/', () => {
     const graph = importGraph()
     expect(graph.size).toBeGreaterThan(40)
     expect(cycles(graph)).toEqual([])
+  })
+
+  it('starts the CLI without the GitHub packages, which take longer to load than a warm run takes', () => {
+    const atStart = packagesLoadedAtStart('cli.ts')
+    // The walk reaches the packages the CLI does load as it starts.
+    expect([...atStart]).toEqual(expect.arrayContaining(['@actions/exec', 'yaml']))
+    for (const heavy of ['@actions/cache', '@actions/github', '@actions/core']) expect({ heavy, atStart: atStart.has(heavy) }).toEqual({ heavy, atStart: false })
+    // The action loads the cache and Octokit only when a step uses them.
+    const action = packagesLoadedAtStart('index.ts')
+    expect({ cache: action.has('@actions/cache'), github: action.has('@actions/github') }).toEqual({ cache: false, github: false })
   })
 
   it('keeps the report schema and the shared vocabulary leaves that import nothing of the pipeline', () => {

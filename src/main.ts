@@ -1,10 +1,8 @@
 // The action's adapter and the one core the CLI shares: inputs are resolved into image specs, each
 // spec runs through its stages, and each run is handed to the writers.
-import * as core from '@actions/core'
 import { rmSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import * as path from 'node:path'
-import { actionHost } from './action-host.js'
 import { forgetWorktreesSync } from './baseline/git.js'
 import { failsStep } from './budget/evaluate.js'
 import { probeActionsCache } from './build/actions-cache.js'
@@ -207,6 +205,9 @@ export function handleSignals(deps: Deps, host: Host, exit: (code: number) => vo
 
 /** The action's entry: read the inputs, run, and fail the step once, here, for any reason. */
 export async function run(): Promise<void> {
+  // Loaded here, not with the module: the CLI shares this module and never uses them.
+  const core = await import('@actions/core')
+  const { actionHost } = await import('./action-host.js')
   try {
     const deps = nodeDeps()
     let inputs: Inputs
@@ -238,7 +239,7 @@ export async function run(): Promise<void> {
     deps.actionsCache = await probeActionsCache(deps.env, deps.fetch)
     if (deps.actionsCache && !deps.actionsCache.usable) {
       core.warning(`The GitHub Actions cache is not used in this run (layer index, baseline, Trivy DB): ${deps.actionsCache.reason}`)
-    } else if (actionsCacheAvailable()) {
+    } else if (await actionsCacheAvailable()) {
       deps.layerCacheDir = path.join(deps.tempRoot, 'image-budget-layers', slugOf(imageName(inputs, deps.cwd)))
       deps.cache = actionsCacheBackend
     }

@@ -1,5 +1,4 @@
-import { getOctokit } from '@actions/github'
-import { defaults as actionsDefaults } from '@actions/github/lib/utils'
+import type { getOctokit } from '@actions/github'
 import { DEFAULT_HTTP_LIMITS, HttpFailure, isRetryableStatus, readCapped, retryAfterMs, send, watchBody, withRetries, type HttpLimits } from '../net/http.js'
 
 export interface IssueComment {
@@ -154,15 +153,37 @@ const statusOf = (error: unknown): number => {
   return typeof status === 'number' ? status : 0
 }
 
+type Octokit = ReturnType<typeof getOctokit>
+
+let loadedOctokit: Promise<{ getOctokit: typeof getOctokit; defaults: typeof import('@actions/github/lib/utils').defaults }> | undefined
+
+/**
+ * Octokit, loaded on the first API call: a run that never calls the API (the CLI, a step without a
+ * token) does not pay for loading it. Loaded once for every client, its two modules one after the
+ * other: they share modules, and jest's module linker fails on a module two imports load at once.
+ */
+function octokitModule(): NonNullable<typeof loadedOctokit> {
+  loadedOctokit ??= (async () => {
+    const { getOctokit } = await import('@actions/github')
+    const { defaults } = await import('@actions/github/lib/utils')
+    return { getOctokit, defaults }
+  })()
+  return loadedOctokit
+}
+
 export function octokitApi(token: string, owner: string, repo: string, baseUrl: string, options: GitHubApiOptions = {}): GitHubApi {
   const { fetch: fetchOption, maxPages = MAX_COMMENT_PAGES, ...limits } = options
-  const inner = fetchOption ?? (actionsDefaults.request?.fetch as typeof fetch | undefined) ?? fetch
-  const octokit = getOctokit(token, { baseUrl, request: { fetch: apiFetch(baseUrl, inner, { ...DEFAULT_HTTP_LIMITS, ...limits }) } })
+  let client: Promise<Octokit> | undefined
+  const octokit = (): Promise<Octokit> =>
+    (client ??= octokitModule().then(({ getOctokit, defaults }) => {
+      const inner = fetchOption ?? (defaults.request?.fetch as typeof fetch | undefined) ?? fetch
+      return getOctokit(token, { baseUrl, request: { fetch: apiFetch(baseUrl, inner, { ...DEFAULT_HTTP_LIMITS, ...limits }) } })
+    }))
   return {
     async findComment(issue, visit) {
       try {
         const what = `the comments of #${issue}`
-        let response: { data: unknown; headers: { link?: string } } = await octokit.rest.issues.listComments({ owner, repo, issue_number: issue, per_page: 100 })
+        let response: { data: unknown; headers: { link?: string } } = await (await octokit()).rest.issues.listComments({ owner, repo, issue_number: issue, per_page: 100 })
         const pages = new Set<string>()
         for (let page = 1; ; page++) {
           if (!Array.isArray(response.data)) throw new GitHubApiError(`GitHub API: page ${page} of ${what} is not a list`, 0)
@@ -175,7 +196,7 @@ export function octokitApi(token: string, owner: string, repo: string, baseUrl: 
           if (page >= maxPages) throw new GitHubApiError(`GitHub API: ${what} go on past ${maxPages} pages; the search stops there`, 0)
           if (pages.has(next)) throw new GitHubApiError(`GitHub API: page ${page} of ${what} links back to an earlier page (${next})`, 0)
           pages.add(next)
-          response = await octokit.request(`GET ${next}`)
+          response = await (await octokit()).request(`GET ${next}`)
         }
       } catch (error) {
         return wrap(error)
@@ -183,7 +204,7 @@ export function octokitApi(token: string, owner: string, repo: string, baseUrl: 
     },
     async createComment(issue, body) {
       try {
-        const { data } = await octokit.rest.issues.createComment({ owner, repo, issue_number: issue, body })
+        const { data } = await (await octokit()).rest.issues.createComment({ owner, repo, issue_number: issue, body })
         return commentOf(data, `the answer to the new comment on #${issue}`)
       } catch (error) {
         return wrap(error)
@@ -191,21 +212,21 @@ export function octokitApi(token: string, owner: string, repo: string, baseUrl: 
     },
     async updateComment(id, body) {
       try {
-        await octokit.rest.issues.updateComment({ owner, repo, comment_id: id, body })
+        await (await octokit()).rest.issues.updateComment({ owner, repo, comment_id: id, body })
       } catch (error) {
         wrap(error)
       }
     },
     async createStatus(sha, status) {
       try {
-        await octokit.rest.repos.createCommitStatus({ owner, repo, sha, ...status })
+        await (await octokit()).rest.repos.createCommitStatus({ owner, repo, sha, ...status })
       } catch (error) {
         wrap(error)
       }
     },
     async readFile(path, branch, maxBytes) {
       try {
-        const { data } = await octokit.rest.repos.getContent({ owner, repo, path, ref: branch })
+        const { data } = await (await octokit()).rest.repos.getContent({ owner, repo, path, ref: branch })
         return fileOf(data, `${path} of ${branch}`, maxBytes)
       } catch (error) {
         if (statusOf(error) === 404) return undefined
@@ -215,14 +236,14 @@ export function octokitApi(token: string, owner: string, repo: string, baseUrl: 
     async writeFile(path, change) {
       try {
         const content = Buffer.from(change.text, 'utf8').toString('base64')
-        await octokit.rest.repos.createOrUpdateFileContents({ owner, repo, path, branch: change.branch, message: change.message, content, ...(change.sha ? { sha: change.sha } : {}) })
+        await (await octokit()).rest.repos.createOrUpdateFileContents({ owner, repo, path, branch: change.branch, message: change.message, content, ...(change.sha ? { sha: change.sha } : {}) })
       } catch (error) {
         wrap(error)
       }
     },
     async branchExists(branch) {
       try {
-        await octokit.rest.git.getRef({ owner, repo, ref: `heads/${branch}` })
+        await (await octokit()).rest.git.getRef({ owner, repo, ref: `heads/${branch}` })
         return true
       } catch (error) {
         if (statusOf(error) === 404) return false
@@ -231,9 +252,9 @@ export function octokitApi(token: string, owner: string, repo: string, baseUrl: 
     },
     async createOrphanBranch(path, change) {
       try {
-        const tree = await octokit.rest.git.createTree({ owner, repo, tree: [{ path, mode: '100644', type: 'blob', content: change.text }] })
-        const commit = await octokit.rest.git.createCommit({ owner, repo, message: change.message, tree: shaOf(tree.data, 'the new tree'), parents: [] })
-        await octokit.rest.git.createRef({ owner, repo, ref: `refs/heads/${change.branch}`, sha: shaOf(commit.data, 'the new commit') })
+        const tree = await (await octokit()).rest.git.createTree({ owner, repo, tree: [{ path, mode: '100644', type: 'blob', content: change.text }] })
+        const commit = await (await octokit()).rest.git.createCommit({ owner, repo, message: change.message, tree: shaOf(tree.data, 'the new tree'), parents: [] })
+        await (await octokit()).rest.git.createRef({ owner, repo, ref: `refs/heads/${change.branch}`, sha: shaOf(commit.data, 'the new commit') })
       } catch (error) {
         wrap(error)
       }

@@ -1,4 +1,3 @@
-import * as cache from '@actions/cache'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import type { CacheBackend } from '../cache-backend.js'
@@ -7,14 +6,18 @@ import type { Host } from '../host.js'
 import { LAYER_STORE_VERSION, type LayerStore } from './layer-store.js'
 
 
+// @actions/cache takes longer to load than a warm measurement takes to run: it is loaded only
+// when a step uses the cache.
+const actionsCache = () => import('@actions/cache')
+
 export const actionsCacheBackend: CacheBackend = {
-  restore: (paths, key, restoreKeys) => cache.restoreCache(paths, key, restoreKeys),
-  save: (paths, key) => cache.saveCache(paths, key)
+  restore: async (paths, key, restoreKeys) => (await actionsCache()).restoreCache(paths, key, restoreKeys),
+  save: async (paths, key) => (await actionsCache()).saveCache(paths, key)
 }
 
 /** Whether the runner offers the Actions cache to this step. */
-export function actionsCacheAvailable(): boolean {
-  return cache.isFeatureAvailable()
+export async function actionsCacheAvailable(): Promise<boolean> {
+  return (await actionsCache()).isFeatureAvailable()
 }
 
 /**

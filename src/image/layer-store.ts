@@ -11,11 +11,12 @@
 // moment it checked that length, so it sees a complete layer or none.
 
 import { randomBytes } from 'node:crypto'
-import { createWriteStream, type WriteStream } from 'node:fs'
+import { createWriteStream } from 'node:fs'
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises'
 import * as path from 'node:path'
 import { StringDecoder } from 'node:string_decoder'
 import { once } from 'node:events'
+import type { Writable } from 'node:stream'
 import type { SecretFinding } from '../analysis/secret-files.js'
 import type { EntryKind } from './filesystem.js'
 import { checkLayerPackages, type LayerPackages } from './packages.js'
@@ -57,6 +58,21 @@ function parseSummary(text: string): LayerSummary | undefined {
   return { ...(value as LayerSummary), ...(packages ? { packages } : {}) }
 }
 
+/**
+ * The store could not be written (a full disk, say): every layer read is replayed from the store,
+ * so the measurement cannot go on, and the error says where, not that the image is at fault.
+ */
+export class LayerStoreError extends Error {
+  constructor(file: string, cause: unknown) {
+    super(`the layer index could not be written to ${path.dirname(file)}: ${(cause as Error).message ?? String(cause)}`, { cause })
+    this.name = 'LayerStoreError'
+  }
+}
+
+/** Opens a file of entries for writing; a test passes its own (one that fails, say). */
+export type OpenEntriesFile = (file: string) => Writable
+const openEntriesFile: OpenEntriesFile = file => createWriteStream(file, { highWaterMark: 1 << 20 })
+
 /** A name no other writer uses: this process, and random bytes for writers within it. */
 const privateName = (file: string): string => `${file}.${process.pid}-${randomBytes(6).toString('hex')}.partial`
 const PARTIAL = /\.partial$/
@@ -72,16 +88,22 @@ const unescapeName = (name: string): string =>
   name.includes('\\') ? name.replace(/\\(\\|t|n)/g, (_, c: string) => (c === 't' ? '\t' : c === 'n' ? '\n' : '\\')) : name
 
 export class LayerEntryWriter {
-  private readonly stream: WriteStream
+  private readonly stream: Writable
   private readonly partial: string
   private buffered: string[] = []
   private bufferedLength = 0
+  /** The first error of the file's stream: kept for close(), never left unhandled (it would end the process). */
+  private failure: unknown
   entries = 0
   bytes = 0
 
-  constructor(private readonly file: string) {
+  constructor(
+    private readonly file: string,
+    openFile: OpenEntriesFile = openEntriesFile
+  ) {
     this.partial = privateName(file)
-    this.stream = createWriteStream(this.partial, { highWaterMark: 1 << 20 })
+    this.stream = openFile(this.partial)
+    this.stream.on('error', error => (this.failure ??= error))
   }
 
   add(path: string, kind: EntryKind, size: number, linkName: string): void {
@@ -94,6 +116,11 @@ export class LayerEntryWriter {
 
   private flush(): void {
     if (this.buffered.length === 0) return
+    if (this.failure !== undefined) {
+      this.buffered = []
+      this.bufferedLength = 0
+      return
+    }
     const text = this.buffered.join('')
     this.bytes += Buffer.byteLength(text)
     this.stream.write(text)
@@ -103,21 +130,26 @@ export class LayerEntryWriter {
 
   async close(): Promise<void> {
     this.flush()
-    this.stream.end()
-    await once(this.stream, 'finish')
+    if (this.failure === undefined) {
+      this.stream.end()
+      await once(this.stream, 'finish').catch((error: unknown) => (this.failure ??= error))
+    }
+    if (this.failure !== undefined) throw new LayerStoreError(this.file, this.failure)
   }
 
   /** Puts the entries in place, then the summary: a summary is only ever seen beside its entries. */
   async commit(summaryFile: string, summary: Omit<LayerSummary, 'entriesBytes'>): Promise<void> {
     await this.close()
-    await rename(this.partial, this.file)
+    await rename(this.partial, this.file).catch((error: unknown) => {
+      throw new LayerStoreError(this.file, error)
+    })
     const partialSummary = privateName(summaryFile)
     try {
       await writeFile(partialSummary, JSON.stringify({ ...summary, entriesBytes: this.bytes }))
       await rename(partialSummary, summaryFile)
     } catch (error) {
       await rm(partialSummary, { force: true })
-      throw error
+      throw new LayerStoreError(summaryFile, error)
     }
   }
 
@@ -136,7 +168,10 @@ export class LayerStore {
   /** Layers read from their blobs in this run (not found in the folder). */
   written = 0
 
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    private readonly openFile: OpenEntriesFile = openEntriesFile
+  ) {}
 
   private files(digest: string): { entries: string; summary: string } {
     const hex = checkDigest(digest).replace(':', '-')
@@ -162,9 +197,11 @@ export class LayerStore {
   }
 
   async writer(digest: string): Promise<{ writer: LayerEntryWriter; commit: (summary: Omit<LayerSummary, 'version' | 'entries' | 'entriesBytes'>) => Promise<void> }> {
-    await mkdir(this.dir, { recursive: true })
     const files = this.files(digest)
-    const writer = new LayerEntryWriter(files.entries)
+    await mkdir(this.dir, { recursive: true }).catch((error: unknown) => {
+      throw new LayerStoreError(files.entries, error)
+    })
+    const writer = new LayerEntryWriter(files.entries, this.openFile)
     return {
       writer,
       commit: async summary => {

@@ -6,7 +6,7 @@ import type { BlobSource } from './blobs.js'
 import { isAttestationDescriptor, isAttestationManifest, notAnImage } from './image-kinds.js'
 import { compressionOf, decompressor } from './decompress.js'
 import { entryKind, EntryKind, OverlayFilesystem, type FileVisitor, type HiddenVersion, type VisibleDirectory, type VisibleFile } from './filesystem.js'
-import type { EntryVisitor, LayerStore, LayerSummary } from './layer-store.js'
+import { LayerStoreError, type EntryVisitor, type LayerStore, type LayerSummary } from './layer-store.js'
 import { PackageAttributor, type PackageMeasurement, type UnpackagedBytes } from './package-usage.js'
 import { PackageCapture, type LayerPackages } from './packages.js'
 import { TarScanner } from './tar.js'
@@ -262,7 +262,7 @@ export async function readLayer(
     await commit({ size, files, secrets, ...(packages ? { packages } : {}) })
   } catch (error) {
     await writer.discard()
-    if (error instanceof BlobIntegrityError) throw error
+    if (error instanceof BlobIntegrityError || error instanceof LayerStoreError) throw error
     if (failed === 'decoder') await verifyWhole(source, layer)
     throw new ImageFormatError(`layer ${layer.digest} of ${source.label}: ${(error as Error).message}`)
   }
