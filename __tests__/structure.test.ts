@@ -69,8 +69,8 @@ export function packagesLoadedAtStart(entry: string): Set<string> {
     if (seen.has(file)) return
     seen.add(file)
     const text = readFileSync(path.join(SRC, file), 'utf8')
-    for (const [, specifier] of text.matchAll(/^(?:import|export)(?!\s+type\b)[^'"]*?from\s+'([^']+)'|^import\s+'([^']+)'/gm)) {
-      if (specifier === undefined) continue
+    for (const [, fromImport, sideEffectImport] of text.matchAll(/^(?:import|export)(?!\s+type\b)[^'"]*?from\s+'([^']+)'|^import\s+'([^']+)'/gm)) {
+      const specifier = fromImport ?? sideEffectImport
       if (specifier.startsWith('.')) visit(path.relative(SRC, path.resolve(path.dirname(path.join(SRC, file)), specifier.replace(/\.js$/, '.ts'))))
       else if (!specifier.startsWith('node:')) packages.add(specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/'))
     }

@@ -207,7 +207,6 @@ export function handleSignals(deps: Deps, host: Host, exit: (code: number) => vo
 export async function run(): Promise<void> {
   // Loaded here, not with the module: the CLI shares this module and never uses them.
   const core = await import('@actions/core')
-  const { actionHost } = await import('./action-host.js')
   try {
     const deps = nodeDeps()
     let inputs: Inputs
@@ -226,6 +225,7 @@ export async function run(): Promise<void> {
       if (written) core.setOutput(Output.Report, reportPath)
       throw error
     }
+    const { actionHost } = await import('./action-host.js')
     const host = actionHost(inputs.summary)
     handleSignals(deps, host)
     const context = await readGitHubContext(deps.env)

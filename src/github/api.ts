@@ -252,9 +252,10 @@ export function octokitApi(token: string, owner: string, repo: string, baseUrl: 
     },
     async createOrphanBranch(path, change) {
       try {
-        const tree = await (await octokit()).rest.git.createTree({ owner, repo, tree: [{ path, mode: '100644', type: 'blob', content: change.text }] })
-        const commit = await (await octokit()).rest.git.createCommit({ owner, repo, message: change.message, tree: shaOf(tree.data, 'the new tree'), parents: [] })
-        await (await octokit()).rest.git.createRef({ owner, repo, ref: `refs/heads/${change.branch}`, sha: shaOf(commit.data, 'the new commit') })
+        const { git } = (await octokit()).rest
+        const tree = await git.createTree({ owner, repo, tree: [{ path, mode: '100644', type: 'blob', content: change.text }] })
+        const commit = await git.createCommit({ owner, repo, message: change.message, tree: shaOf(tree.data, 'the new tree'), parents: [] })
+        await git.createRef({ owner, repo, ref: `refs/heads/${change.branch}`, sha: shaOf(commit.data, 'the new commit') })
       } catch (error) {
         wrap(error)
       }
