@@ -38,8 +38,8 @@ export interface FuzzReport {
 
 export class FuzzFailure extends Error {}
 
-/** mulberry32: small, fast and good enough to spread mutations. */
-function prng(seed: number): () => number {
+/** mulberry32: small, fast and good enough to spread mutations (or random cases). */
+export function prng(seed: number): () => number {
   let state = seed >>> 0
   return () => {
     state = (state + 0x6d2b79f5) >>> 0

@@ -3,10 +3,11 @@
 // `.wh..wh..opq` empties a directory of what lower layers put there. Every hidden version of a
 // regular file is counted once as waste; the visible version never is.
 //
-// Memory matters (an image may hold a million files): a file is a small integer id into typed
-// arrays of sizes and layers, and directories are Maps from names to ids or child directories.
+// Memory matters (an image may hold a million files): the tree is kept in a TreeStore, where a
+// path is an integer id into typed arrays and names are packed bytes.
 
 import type { EntryType } from './tar.js'
+import { NONE, ROOT, TreeStore } from './tree-store.js'
 
 export const WHITEOUT_PREFIX = '.wh.'
 /** Layer indexes are kept in 16 bits; Docker itself stops at 127 layers. */
@@ -42,28 +43,6 @@ export function entryKind(type: EntryType, path: string): EntryKind {
     default:
       return EntryKind.Other
   }
-}
-
-interface Directory {
-  children: Map<string, Directory | number>
-  layer: number
-}
-
-/** One directory of a walk in progress, with the rest of its children to visit. */
-interface WalkFrame {
-  path: string
-  directory: Directory
-  children: Iterator<[string, Directory | number]>
-}
-
-interface HideFrame extends WalkFrame {
-  parent: Directory | undefined
-  name: string
-}
-
-interface SizeFrame extends WalkFrame {
-  size: number
-  files: number
 }
 
 /** One file version hidden by a later layer. */
@@ -118,32 +97,35 @@ export class TopList<T> {
   }
 }
 
-const newDirectory = (layer: number): Directory => ({ children: new Map(), layer })
-
-/**
- * A name to keep as a key, copied out of the path it was cut from: V8 cuts a string of 13
- * characters or more as a view of the whole path, which a kept name would then hold in memory (a
- * million files' paths, instead of their names alone).
- */
-function keptName(name: string): string {
-  if (name.length < 13) return name
-  const copy = Buffer.from(name, 'utf8').toString('utf8')
-  // Only a name that is not valid UTF-16 (never one a tar's UTF-8 decodes to) would not come back.
-  return copy === name ? copy : name
-}
 
 function normalizeLink(linkName: string): string {
   return linkName.replace(/^(\.\/|\/)+/, '').replace(/\/+$/, '')
 }
 
+/** One directory of a walk in progress, with the next of its children to visit. */
+interface SizeFrame {
+  path: string
+  directory: number
+  next: number
+  size: number
+  files: number
+}
+
+/** The directories that the last path applied passed through, to start the next one from. */
+interface WalkedPath {
+  /** The path's bytes up to its last name. */
+  bytes: Buffer
+  length: number
+  /** The directory each of its names led to, and where that name ended (at a slash). */
+  directories: number[]
+  ends: number[]
+  /** TreeStore.directoriesChanged when it was walked. */
+  changes: number
+}
+
 export class OverlayFilesystem {
-  private readonly root = newDirectory(-1)
-  private sizes = new Float64Array(1024)
-  private layers = new Uint16Array(1024)
-  private hidden = new Uint8Array(1024)
-  /** The owner of each file plus one (0: none). */
-  private owners = new Int32Array(1024)
-  private fileCount = 0
+  private readonly tree = new TreeStore()
+  private readonly walked: WalkedPath = { bytes: Buffer.allocUnsafe(256), length: 0, directories: [], ends: [], changes: -1 }
   /**
    * Targets of symbolic links near the root (`bin -> usr/bin`, `lib64 -> usr/lib64`): package
    * databases name paths through them. Deeper links are not kept, so that memory stays bounded.
@@ -161,113 +143,136 @@ export class OverlayFilesystem {
     this.topWaste = new TopList<HiddenVersion>(topCount, item => item.size)
   }
 
-  private newFile(size: number, layer: number): number {
-    if (this.fileCount === this.sizes.length) {
-      const sizes = new Float64Array(this.sizes.length * 2)
-      sizes.set(this.sizes)
-      this.sizes = sizes
-      const layers = new Uint16Array(this.layers.length * 2)
-      layers.set(this.layers)
-      this.layers = layers
-      const hidden = new Uint8Array(this.hidden.length * 2)
-      hidden.set(this.hidden)
-      this.hidden = hidden
-      const owners = new Int32Array(this.owners.length * 2)
-      owners.set(this.owners)
-      this.owners = owners
-    }
-    this.sizes[this.fileCount] = size
-    this.layers[this.fileCount] = layer
-    return this.fileCount++
-  }
-
-  private hide(path: string, id: number, hiddenBy: number): void {
-    this.hidden[id] = 1
-    const size = this.sizes[id]
+  /** Counts a file version as hidden by layer `hiddenBy`; the caller takes it out of the tree. */
+  private hide(id: number, hiddenBy: number): void {
+    const tree = this.tree
+    const size = tree.size(id)
     if (size === 0) return
     // Content that a visible hard link still reaches is not wasted: the link takes it over.
     const links = this.linksTo.get(id)
     if (links !== undefined) {
       this.linksTo.delete(id)
-      const heir = links.findIndex(link => this.hidden[link] === 0)
+      const heir = links.findIndex(link => link !== id && !tree.isDetached(link))
       if (heir >= 0) {
         const [heirId] = links.splice(heir, 1)
-        this.sizes[heirId] = size
+        tree.setSize(heirId, size)
         if (links.length > 0) this.linksTo.set(heirId, links)
         return
       }
     }
     this.wastedBytes += size
-    const pair = this.layers[id] * 0x10000 + hiddenBy
+    const writtenBy = tree.layer(id)
+    const pair = writtenBy * 0x10000 + hiddenBy
     this.wasteByLayers.set(pair, (this.wasteByLayers.get(pair) ?? 0) + size)
-    if (this.topWaste.wants(size)) this.topWaste.add({ path, size, writtenBy: this.layers[id], hiddenBy })
+    if (this.topWaste.wants(size)) this.topWaste.add({ path: tree.pathOf(id), size, writtenBy, hiddenBy })
   }
 
   /**
    * Hides everything below a directory that lower layers put there; returns whether it is now empty.
    * The walk keeps its own stack: a layer may nest directories deeper than the call stack goes.
    */
-  private hideLower(path: string, directory: Directory, layer: number): boolean {
-    const stack: HideFrame[] = [{ path, directory, children: directory.children.entries(), parent: undefined, name: '' }]
-    while (stack.length > 0) {
-      const frame = stack[stack.length - 1]
-      const next = frame.children.next()
-      if (next.done) {
-        stack.pop()
-        if (frame.parent !== undefined && frame.directory.children.size === 0 && frame.directory.layer < layer) {
-          frame.parent.children.delete(frame.name)
-        }
+  private hideLower(directory: number, layer: number): boolean {
+    const tree = this.tree
+    const directories = [directory]
+    // The child each directory of the stack visits next, found before the one before it is taken out.
+    const nexts = [tree.firstChild(directory)]
+    while (directories.length > 0) {
+      const top = directories.length - 1
+      const current = directories[top]
+      const child = nexts[top]
+      if (child === NONE) {
+        directories.pop()
+        nexts.pop()
+        if (top > 0 && tree.firstChild(current) === NONE && tree.layer(current) < layer) tree.detach(current)
         continue
       }
-      const [name, child] = next.value
-      const childPath = frame.path === '' ? name : `${frame.path}/${name}`
-      if (typeof child === 'number') this.hideFile(frame.directory, name, childPath, child, layer)
-      else stack.push({ path: childPath, directory: child, children: child.children.entries(), parent: frame.directory, name })
+      nexts[top] = tree.nextChild(current, child)
+      if (tree.isDirectory(child)) {
+        directories.push(child)
+        nexts.push(tree.firstChild(child))
+      } else this.hideFile(child, layer)
     }
-    return directory.children.size === 0
+    return tree.firstChild(directory) === NONE
   }
 
-  private hideFile(parent: Directory, name: string, childPath: string, child: number, layer: number): void {
-    if (this.layers[child] < layer) {
-      this.hide(childPath, child, layer)
-      parent.children.delete(name)
+  private hideFile(id: number, layer: number): void {
+    if (this.tree.layer(id) < layer) {
+      this.hide(id, layer)
+      this.tree.detach(id)
     }
   }
 
-  /** Hides what lower layers made of one entry of a directory, and removes the entry once nothing of it is left. */
-  private hideChild(parent: Directory, name: string, childPath: string, child: Directory | number, layer: number): void {
-    if (typeof child === 'number') this.hideFile(parent, name, childPath, child, layer)
-    else if (this.hideLower(childPath, child, layer) && child.layer < layer) parent.children.delete(name)
-  }
-
-  private parentOf(path: string, layer: number): { parent: Directory; name: string } {
-    let directory = this.root
+  /**
+   * The directory that holds the path in `tree.key` bytes 0..`end`, made as needed; `nameStart` is
+   * where the last name starts. A missing parent is implied by its child; a file in the way is
+   * replaced by the directory.
+   */
+  private parentOf(end: number, layer: number): { parent: number; nameStart: number } {
+    const tree = this.tree
+    const key = tree.key
+    let directory = ROOT
     let start = 0
-    for (;;) {
-      const slash = path.indexOf('/', start)
-      if (slash < 0) return { parent: directory, name: path.slice(start) }
-      const name = path.slice(start, slash)
-      const child = directory.children.get(name)
-      if (child === undefined || typeof child === 'number') {
-        // A missing parent is implied by its child; a file in the way is replaced by the directory.
-        if (typeof child === 'number') this.hide(path.slice(0, slash), child, layer)
-        const created = newDirectory(layer)
-        directory.children.set(child === undefined ? keptName(name) : name, created)
-        directory = created
-      } else {
-        directory = child
+    let depth = 0
+    let shared = 0
+    // A tar lists a folder's entries together: the directories of the last path are found again
+    // without a lookup, as far as the two paths share names and no directory has gone since.
+    if (this.walked.changes === tree.directoriesChanged) {
+      const walked = this.walked
+      const limit = Math.min(end, walked.length)
+      while (shared < limit && key[shared] === walked.bytes[shared]) shared++
+      while (depth < walked.ends.length && walked.ends[depth] < shared) {
+        directory = walked.directories[depth]
+        start = walked.ends[depth] + 1
+        depth++
       }
+    }
+    const walked = this.walked
+    walked.directories.length = depth
+    walked.ends.length = depth
+    for (;;) {
+      const slash = tree.nextSlash(start, end)
+      if (slash === end) break
+      let child = tree.child(directory, start, slash)
+      if (child === NONE) child = tree.add(directory, start, slash, layer, true)
+      else if (!tree.isDirectory(child)) {
+        this.hide(child, layer)
+        child = tree.replace(child, layer, true)
+      }
+      walked.directories.push(child)
+      walked.ends.push(slash)
+      directory = child
       start = slash + 1
     }
+    if (walked.bytes.length < start) {
+      const grown = Buffer.allocUnsafe(Math.max(start, walked.bytes.length * 2))
+      walked.bytes.copy(grown, 0, 0, walked.length)
+      walked.bytes = grown
+    }
+    // The bytes the two paths share are there already; a loop beats Buffer#copy for the few others.
+    const bytes = walked.bytes
+    for (let index = shared; index < start; index++) bytes[index] = key[index]
+    walked.length = start
+    walked.changes = tree.directoriesChanged
+    return { parent: directory, nameStart: start }
   }
 
-  private lookup(path: string): Directory | number | undefined {
-    let node: Directory | number | undefined = this.root
-    for (const name of path.split('/')) {
-      if (node === undefined || typeof node === 'number') return undefined
-      node = node.children.get(name)
+  /** The node a path names, or NONE. */
+  private lookup(path: string): number {
+    const names = path.split('/')
+    const { node, used } = this.find(names)
+    return used === names.length ? node : NONE
+  }
+
+  /** Follows names from the root as far as directories go: the node reached, and how many names that took. */
+  private find(names: string[]): { node: number; used: number } {
+    let node = ROOT
+    let used = 0
+    for (; used < names.length; used++) {
+      if (!this.tree.isDirectory(node)) break
+      node = this.tree.childNamed(node, names[used])
+      if (node === NONE) break
     }
-    return node
+    return { node, used }
   }
 
   /**
@@ -277,22 +282,16 @@ export class OverlayFilesystem {
   private resolveFile(path: string): number | undefined {
     let names = path.split('/')
     for (let hops = 0; hops < 16; hops++) {
-      let node: Directory | number = this.root
-      let index = 0
-      for (; index < names.length; index++) {
-        if (typeof node === 'number') break
-        const next: Directory | number | undefined = node.children.get(names[index])
-        if (next === undefined) return undefined
-        node = next
-      }
+      const { node, used } = this.find(names)
+      if (node === NONE) return undefined
       // A link near the root named last stands for a folder (`/bin` on a merged /usr): no package owns it.
-      if (index === names.length) return typeof node === 'number' && !this.shallowLinks.has(node) ? node : undefined
-      const target = this.shallowLinks.get(node as number)
+      if (used === names.length) return !this.tree.isDirectory(node) && !this.shallowLinks.has(node) ? node : undefined
+      const target = this.shallowLinks.get(node)
       if (target === undefined) return undefined
-      const folder = names.slice(0, index - 1)
+      const folder = names.slice(0, used - 1)
       const joined = target.startsWith('/') ? target.split('/') : [...folder, ...target.split('/')]
       const resolved: string[] = []
-      for (const name of [...joined, ...names.slice(index)]) {
+      for (const name of [...joined, ...names.slice(used)]) {
         if (name === '' || name === '.') continue
         if (name === '..') resolved.pop()
         else resolved.push(name)
@@ -308,15 +307,15 @@ export class OverlayFilesystem {
    */
   setOwner(path: string, owner: number): boolean {
     const id = this.resolveFile(path)
-    if (id === undefined || this.owners[id] !== 0) return false
-    this.owners[id] = owner + 1
+    if (id === undefined || this.tree.owner(id) >= 0) return false
+    this.tree.setOwner(id, owner)
     return true
   }
 
   /** The layer whose version of a file is visible, or undefined when the path shows no file. */
   visibleLayer(path: string): number | undefined {
     const node = this.lookup(path)
-    return typeof node === 'number' ? this.layers[node] : undefined
+    return node !== NONE && !this.tree.isDirectory(node) ? this.tree.layer(node) : undefined
   }
 
   /**
@@ -326,39 +325,41 @@ export class OverlayFilesystem {
   apply(path: string, kind: EntryKind, size: number, layer: number, linkName = ''): void {
     if (path === '') return
     if (layer >= MAX_LAYERS) throw new RangeError(`an image of more than ${MAX_LAYERS} layers cannot be measured (layer ${layer + 1})`)
-    const { parent, name } = this.parentOf(path, layer)
+    const tree = this.tree
+    const end = tree.encode(path)
+    const { parent, nameStart } = this.parentOf(end, layer)
     if (kind === EntryKind.Opaque) {
-      const parentPath = path.slice(0, Math.max(0, path.length - name.length - 1))
-      this.hideLower(parentPath, parent, layer)
+      this.hideLower(parent, layer)
       return
     }
     if (kind === EntryKind.Whiteout) {
-      const target = name.slice(WHITEOUT_PREFIX.length)
-      const targetPath = path.slice(0, path.length - name.length) + target
-      const existing = parent.children.get(target)
-      if (existing !== undefined) this.hideChild(parent, target, targetPath, existing, layer)
+      const target = tree.child(parent, nameStart + WHITEOUT_PREFIX.length, end)
+      if (target === NONE) return
+      if (!tree.isDirectory(target)) this.hideFile(target, layer)
+      else if (this.hideLower(target, layer) && tree.layer(target) < layer) tree.detach(target)
       return
     }
-    const existing = parent.children.get(name)
+    const existing = tree.child(parent, nameStart, end)
     if (kind === EntryKind.Directory) {
-      if (existing === undefined) parent.children.set(keptName(name), newDirectory(layer))
-      else if (typeof existing === 'number') {
-        this.hide(path, existing, layer)
-        parent.children.set(name, newDirectory(layer))
-      } else existing.layer = layer
+      if (existing === NONE) tree.add(parent, nameStart, end, layer, true)
+      else if (!tree.isDirectory(existing)) {
+        this.hide(existing, layer)
+        tree.replace(existing, layer, true)
+      } else tree.setLayer(existing, layer)
       return
     }
-    if (existing !== undefined) {
-      if (typeof existing === 'number') this.hide(path, existing, layer)
-      else this.hideLower(path, existing, layer + 1)
+    let id: number
+    if (existing === NONE) id = tree.add(parent, nameStart, end, layer, false)
+    else {
+      if (!tree.isDirectory(existing)) this.hide(existing, layer)
+      else this.hideLower(existing, layer + 1)
+      id = tree.replace(existing, layer, false)
     }
-    const id = this.newFile(kind === EntryKind.File ? size : 0, layer)
-    // A key the map holds already stays as it is.
-    parent.children.set(existing === undefined ? keptName(name) : name, id)
+    if (kind === EntryKind.File) tree.setSize(id, size)
     if (kind === EntryKind.Symlink && linkName !== '' && path.indexOf('/', path.indexOf('/') + 1) < 0) this.shallowLinks.set(id, linkName)
     if (kind === EntryKind.Hardlink) {
       const target = this.lookup(normalizeLink(linkName))
-      if (typeof target === 'number') {
+      if (target !== NONE && !tree.isDirectory(target)) {
         const links = this.linksTo.get(target)
         if (links) links.push(id)
         else this.linksTo.set(target, [id])
@@ -375,15 +376,16 @@ export class OverlayFilesystem {
     count = 10,
     visit?: FileVisitor
   ): { files: VisibleFile[]; directories: VisibleDirectory[]; visibleBytes: number; visibleFiles: number } {
+    const tree = this.tree
     const files = new TopList<VisibleFile>(count, item => item.size)
-    const directories = new TopList<{ path: string; size: number; files: number; node: Directory }>(count, item => item.size)
+    const directories = new TopList<{ path: string; size: number; files: number; node: number }>(count, item => item.size)
     // Sizes add up from the leaves: each frame collects its children's, then hands its total up.
-    const root: SizeFrame = { path: '', directory: this.root, children: this.root.children.entries(), size: 0, files: 0 }
+    const root: SizeFrame = { path: '', directory: ROOT, next: tree.firstChild(ROOT), size: 0, files: 0 }
     const stack: SizeFrame[] = [root]
     while (stack.length > 0) {
       const frame = stack[stack.length - 1]
-      const next = frame.children.next()
-      if (next.done) {
+      const child = frame.next
+      if (child === NONE) {
         stack.pop()
         const parent = stack[stack.length - 1]
         if (parent === undefined) continue
@@ -392,20 +394,20 @@ export class OverlayFilesystem {
         if (directories.wants(frame.size)) directories.add({ path: frame.path, size: frame.size, files: frame.files, node: frame.directory })
         continue
       }
-      const [name, child] = next.value
-      if (typeof child === 'number') {
-        const childSize = this.sizes[child]
+      frame.next = tree.nextChild(frame.directory, child)
+      if (!tree.isDirectory(child)) {
+        const childSize = tree.size(child)
         frame.size += childSize
         frame.files++
         const wanted = childSize > 0 && files.wants(childSize)
         if (!wanted && visit === undefined) continue
-        const childPath = frame.path === '' ? name : `${frame.path}/${name}`
-        visit?.(childPath, childSize, this.layers[child], this.owners[child] - 1)
-        if (wanted) files.add({ path: childPath, size: childSize, layer: this.layers[child] })
+        const childPath = frame.path === '' ? tree.nameOf(child) : `${frame.path}/${tree.nameOf(child)}`
+        visit?.(childPath, childSize, tree.layer(child), tree.owner(child))
+        if (wanted) files.add({ path: childPath, size: childSize, layer: tree.layer(child) })
       } else {
-        const childPath = frame.path === '' ? name : `${frame.path}/${name}`
-        visit?.(`${childPath}/`, 0, child.layer, -1)
-        stack.push({ path: childPath, directory: child, children: child.children.entries(), size: 0, files: 0 })
+        const childPath = frame.path === '' ? tree.nameOf(child) : `${frame.path}/${tree.nameOf(child)}`
+        visit?.(`${childPath}/`, 0, tree.layer(child), -1)
+        stack.push({ path: childPath, directory: child, next: tree.firstChild(child), size: 0, files: 0 })
       }
     }
     return {
@@ -421,16 +423,26 @@ export class OverlayFilesystem {
     }
   }
 
-  private mainLayer(directory: Directory): number {
+  private mainLayer(directory: number): number {
+    const tree = this.tree
     const bytes = new Map<number, number>()
-    const stack = [directory.children.values()]
-    while (stack.length > 0) {
-      const next = stack[stack.length - 1].next()
-      if (next.done) stack.pop()
-      else if (typeof next.value === 'number') bytes.set(this.layers[next.value], (bytes.get(this.layers[next.value]) ?? 0) + this.sizes[next.value])
-      else stack.push(next.value.children.values())
+    const directories = [directory]
+    const nexts = [tree.firstChild(directory)]
+    while (directories.length > 0) {
+      const top = directories.length - 1
+      const child = nexts[top]
+      if (child === NONE) {
+        directories.pop()
+        nexts.pop()
+        continue
+      }
+      nexts[top] = tree.nextChild(directories[top], child)
+      if (tree.isDirectory(child)) {
+        directories.push(child)
+        nexts.push(tree.firstChild(child))
+      } else bytes.set(tree.layer(child), (bytes.get(tree.layer(child)) ?? 0) + tree.size(child))
     }
-    let best = directory.layer
+    let best = tree.layer(directory)
     let most = -1
     for (const [layer, size] of bytes) {
       if (size > most) {
