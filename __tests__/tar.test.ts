@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { gzipSync } from 'node:zlib'
-import { TarFormatError, TarScanner } from '../src/image/tar.js'
+import { TarFormatError, TarScanner, unsignedSum } from '../src/image/tar.js'
 import { writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { gnuTar, handHeader, LONG_DIR, makeTree, sampleTree, sealHeader } from './helpers/tar.js'
@@ -103,5 +103,27 @@ describe('TarScanner', () => {
     const data = gnuTar(tree.root, 'pax')
     const firstFile = data.indexOf('main.js')
     expect(() => scanAll(data.subarray(0, firstFile + 2048))).toThrow(/truncated/)
+  })
+})
+
+describe('unsignedSum', () => {
+  /** The checksum as the format defines it: every byte, the checksum field as eight spaces. */
+  const plainSum = (block: Buffer, offset: number): number => {
+    let sum = 0
+    for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : block[offset + i]
+    return sum
+  }
+
+  it.each([0, 1, 2, 3, 4, 513])('adds up a header at byte %i of its buffer, four bytes at a time or one', shift => {
+    const blocks = [Buffer.alloc(512, 0xff), Buffer.alloc(512), Buffer.from(Array.from({ length: 512 }, (_, i) => (i * 131 + 7) & 0xff))]
+    for (const block of blocks) {
+      // A buffer cut from a larger one, as zlib hands them on: its byteOffset shifts the alignment too.
+      const backing = Buffer.alloc(2048, 0xee)
+      const view = backing.subarray(3, 1500)
+      block.copy(view, shift)
+      expect(unsignedSum(view, shift)).toBe(plainSum(view, shift))
+    }
+    // All bytes at 0xff is the largest sum: the lanes hold it without carrying into each other.
+    expect(plainSum(Buffer.alloc(512, 0xff), 0)).toBe(504 * 255 + 8 * 0x20)
   })
 })
