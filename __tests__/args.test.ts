@@ -257,6 +257,24 @@ describe('measuring a pushed build from its registry', () => {
     expect(getArgs(inputsOf({ load: 'true', tags: 'app:1' }), noCache, streamed)).toEqual([...HEAD, '--tag', 'app:1', '--load', '--output', 'type=oci,dest=-', '.'])
   })
 
+  const SINK = '127.0.0.1:40000/image-budget-0123:measured'
+  const sinkOutput = `type=image,name=${SINK},push=true,store=false,registry.insecure=true`
+  it.each([
+    ['with no tag: the push to the step, last', {}, ['--output', sinkOutput, '.']],
+    ['loaded with tags: the tags name the loaded image, never the push to the step', { load: 'true', tags: 'app:1\napp:latest' }, ['--output', 'type=docker,"name=app:1,app:latest"', '--output', sinkOutput, '.']],
+    [
+      'with outputs of its own: an image exporter without a name gets the tags, the others are as given',
+      { tags: 'app:1', outputs: 'type=docker,dest=image.tar\ntype=local,dest=out\ntype=oci,name=other:2,dest=o.tar' },
+      ['--output', 'type=docker,dest=image.tar,"name=app:1"', '--output', 'type=local,dest=out', '--output', 'type=oci,name=other:2,dest=o.tar', '--output', sinkOutput, '.']
+    ]
+  ])('pushes a build that is not pushed to the step (export-mode: registry) %s', (_title, values, tail) => {
+    const paths = { metadataFile: '/t/metadata.json', pushTo: SINK, secretFiles: [] }
+    const args = getArgs(inputsOf({ 'export-mode': 'registry', ...values }), noCache, paths)
+    expect(args).not.toContain('--tag')
+    expect(args).not.toContain('--load')
+    expect(args.slice(HEAD.length)).toEqual(tail)
+  })
+
   it('is chosen for a scanned build whose findings come from a given Trivy report', () => {
     expect(measuredFromRegistry(inputsOf({ push: 'true', tags: 'registry.example/app:1', 'trivy-report': 'trivy.json' }))).toBe(true)
   })

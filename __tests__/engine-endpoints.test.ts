@@ -110,6 +110,20 @@ describeWithEngine('images and engines as runners have them', () => {
       expect(localHas(tag)).toBe(false)
     })
 
+    it('takes a build of the engine DOCKER_CONTEXT points at as it pushes it to the step (export-mode registry), and loads it there', () => {
+      const tag = `image-budget-test/remote-sunk:${path.basename(context).slice(-6).toLowerCase()}`
+      const env = { DOCKER_CONTEXT: 'image-budget-remote' }
+      const folder = runActionStep(context, { platforms: 'linux/amd64' }, env)
+      const sunk = runActionStep(context, { platforms: 'linux/amd64', tags: tag, load: 'true', 'export-mode': 'registry' }, env)
+      expect(folder.exitCode).toBe(0)
+      expect(sunk.exitCode).toBe(0)
+      expect(sunk.stdout).toMatch(/The build sent \d+ blobs \([\d.]+ [kM]B\) to the step; 0 layers read before were not sent/)
+      const layersOf = (step: typeof sunk) => readReport(step.outputs.report).platforms.map(platform => [platform.size, platform.layers.map(layer => layer.digest)])
+      expect(layersOf(sunk)).toEqual(layersOf(folder))
+      expect(remoteHas(tag)).toBe(true)
+      expect(localHas(tag)).toBe(false)
+    })
+
     it('explains that buildx refuses --builder for the docker driver of another context', () => {
       const step = runActionStep(context, { builder: 'default' }, { DOCKER_CONTEXT: 'image-budget-remote' })
       expect(step.exitCode).toBe(1)
@@ -134,6 +148,10 @@ describeWithEngine('images and engines as runners have them', () => {
       const under = runActionStep(context, { platforms: 'linux/amd64', 'max-size': String(Number(first.outputs.size) - 1) }, {}, NODE24)
       expect(under.exitCode).toBe(1)
       expect(under.outputs.verdict).toBe('fail')
+      // The same build pushed to the step's own registry instead, served by Node 24's http.
+      const sunk = runActionStep(context, { platforms: 'linux/amd64', 'export-mode': 'registry', 'max-size': first.outputs.size }, {}, NODE24)
+      expect(sunk.exitCode).toBe(0)
+      expect(sunk.outputs.size).toBe(first.outputs.size)
     })
   })
 })

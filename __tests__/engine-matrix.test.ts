@@ -1,6 +1,6 @@
 // The configurations docker/build-push-action users have, on the real engine: 1 and 2 platforms ×
 // {no output, push, load, push + load, user outputs} × provenance {default, false, mode=max} × sbom
-// {false, true} × {cold, fully cached}, as a pairwise set (every pair of values in some case). Each
+// {false, true} × {cold, fully cached} × export-mode {folder, registry}, as a pairwise set (every pair of values in some case). Each
 // case runs the action as the runner does (dist/index.js) and checks the measurement against a
 // second reading of what was pushed, loaded or exported.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
@@ -21,6 +21,8 @@ interface Case {
   provenance: Provenance
   sbom: boolean
   cache: 'cold' | 'cached'
+  /** How an unpushed build reaches the measuring (export-mode). */
+  exportMode: 'folder' | 'registry'
 }
 
 const DIMENSIONS = {
@@ -28,32 +30,33 @@ const DIMENSIONS = {
   output: ['none', 'push', 'load', 'push+load', 'outputs'],
   provenance: ['default', 'false', 'mode=max'],
   sbom: [false, true],
-  cache: ['cold', 'cached']
+  cache: ['cold', 'cached'],
+  exportMode: ['folder', 'registry']
 } as const
 
 const CASES: Case[] = (
   [
-    [1, 'none', 'default', false, 'cold'],
-    [1, 'push', 'false', true, 'cached'],
-    [2, 'load', 'mode=max', false, 'cached'],
-    [2, 'push+load', 'default', true, 'cold'],
-    [1, 'outputs', 'mode=max', true, 'cold'],
-    [2, 'push', 'false', false, 'cold'],
-    [2, 'outputs', 'default', false, 'cached'],
-    [1, 'load', 'default', true, 'cold'],
-    [1, 'push+load', 'false', false, 'cached'],
-    [2, 'none', 'false', true, 'cached'],
-    [1, 'none', 'mode=max', false, 'cold'],
-    [1, 'push', 'default', false, 'cold'],
-    [1, 'push', 'mode=max', false, 'cold'],
-    [1, 'load', 'false', false, 'cold'],
-    [1, 'push+load', 'mode=max', false, 'cold'],
-    [1, 'outputs', 'false', false, 'cold']
+    [1, 'none', 'default', false, 'cold', 'folder'],
+    [1, 'push', 'false', true, 'cached', 'registry'],
+    [2, 'load', 'mode=max', false, 'cached', 'registry'],
+    [2, 'push+load', 'default', true, 'cold', 'registry'],
+    [1, 'outputs', 'mode=max', true, 'cold', 'registry'],
+    [2, 'push', 'false', false, 'cold', 'folder'],
+    [2, 'outputs', 'default', false, 'cached', 'folder'],
+    [1, 'load', 'default', true, 'cold', 'folder'],
+    [1, 'push+load', 'false', false, 'cached', 'folder'],
+    [2, 'none', 'false', true, 'cached', 'registry'],
+    [1, 'none', 'mode=max', false, 'cold', 'folder'],
+    [1, 'push', 'default', false, 'cold', 'folder'],
+    [1, 'push', 'mode=max', false, 'cold', 'folder'],
+    [1, 'load', 'false', false, 'cold', 'folder'],
+    [1, 'push+load', 'mode=max', false, 'cold', 'folder'],
+    [1, 'outputs', 'false', false, 'cold', 'folder']
   ] as const
-).map(([platforms, output, provenance, sbom, cache]) => ({ platforms, output, provenance, sbom, cache }))
+).map(([platforms, output, provenance, sbom, cache, exportMode]) => ({ platforms, output, provenance, sbom, cache, exportMode }))
 
 const title = (c: Case): string =>
-  `${c.platforms} platform${c.platforms > 1 ? 's' : ''}, ${c.output}, provenance ${c.provenance}, sbom ${c.sbom}, ${c.cache}`
+  `${c.platforms} platform${c.platforms > 1 ? 's' : ''}, ${c.output}, provenance ${c.provenance}, sbom ${c.sbom}, ${c.cache}, export-mode ${c.exportMode}`
 
 describe('the configuration matrix', () => {
   it('holds every pair of values of every two dimensions', () => {
@@ -103,6 +106,7 @@ function inputsFor(c: Case, context: string, tag: string): Record<string, string
   if (c.output === 'load' || c.output === 'push+load') inputs.load = 'true'
   if (c.output === 'outputs') inputs.outputs = `type=oci,dest=${path.join(context, 'user-output.tar')}`
   if (c.provenance !== 'default') inputs.provenance = c.provenance
+  if (c.exportMode !== 'folder') inputs['export-mode'] = c.exportMode
   if (c.sbom) inputs.sbom = `generator=${SBOM_GENERATOR}`
   return inputs
 }

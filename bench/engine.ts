@@ -150,8 +150,15 @@ export function engineScenarios(root: string, runs: number, registry = process.e
     scenario('warm build, not pushed + measure (export-mode stream)', 'buildx build', '', unpushed, () =>
       imageBudget(['--platforms', PLATFORMS, '--export-mode', 'stream', context.dir], warmStore)
     )
+    // Pushed to the step's own registry, which says it has every layer the store read before.
+    scenario('warm build, not pushed + measure (export-mode registry)', 'buildx build', '<= 1.5x', unpushed, () =>
+      imageBudget(['--platforms', PLATFORMS, '--export-mode', 'registry', context.dir], warmStore)
+    )
     let edits = 0
     const edit = (): void => appendFileSync(path.join(context.dir, 'change.txt'), `edit ${Date.now()} ${edits++}\n`)
+    scenario('one-line change, not pushed + measure (export-mode registry)', 'buildx build', '<= 1.5x', () => (edit(), unpushed()), () =>
+      (edit(), imageBudget(['--platforms', PLATFORMS, '--export-mode', 'registry', context.dir], warmStore))
+    )
     scenario(
       'one-line change + measure',
       'buildx build --push',

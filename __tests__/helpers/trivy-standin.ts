@@ -1,6 +1,7 @@
 // A `trivy` executable made by the tests that stands in for Trivy, which cannot be downloaded
 // here: `--version` prints a version, and a scan records its argv and copies a real Trivy report
 // (from __fixtures__/trivy) to the path given with --output. It can be told to fail first.
+import { expect } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
@@ -158,4 +159,25 @@ ${scan}
   )
   chmodSync(binary, 0o755)
   return binary
+}
+
+/**
+ * Checks each layout the stand-in was handed: one per measured platform, its manifest one of theirs,
+ * every blob file what its name says, and the manifest's config and layers all there.
+ */
+export function expectVerifiedLayouts(trivy: StandIn, platforms: ReadonlyArray<{ digest: string; layers: ReadonlyArray<{ digest: string }> }>): void {
+  const calls = trivy.calls()
+  expect(calls).toHaveLength(platforms.length)
+  const hex = (digest: string) => digest.replace(/^sha256:/, '')
+  for (const [index, call] of calls.entries()) {
+    expect(call).toContain('--input')
+    const layout = trivy.layout(index + 1)!
+    expect(layout.index.manifests).toHaveLength(1)
+    const manifestDigest = layout.index.manifests[0].digest
+    const platform = platforms.find(measured => measured.digest === manifestDigest)
+    expect(platform).toBeDefined()
+    for (const [name, sum] of layout.sums) expect(sum).toBe(name)
+    expect(layout.sums.has(hex(manifestDigest))).toBe(true)
+    for (const layer of platform!.layers) expect(layout.sums.has(hex(layer.digest))).toBe(true)
+  }
 }

@@ -17,6 +17,8 @@ export interface BuildPaths {
   ociDir?: string
   /** The OCI export is written as a tar to buildx's standard output instead (`export-mode: stream`), read as it streams. */
   ociStream?: boolean
+  /** The image is pushed to this name instead, a registry the step serves (`export-mode: registry`). */
+  pushTo?: string
   /** `secrets` written to files plus `secret-files`, as id and path. */
   secretFiles: ReadonlyArray<{ id: string; path: string }>
 }
@@ -94,6 +96,18 @@ export function exporterType(output: string): string {
   if (type) return type.trim().slice('type='.length)
   // buildx reads a bare path as a local export, and `-` as a tar to stdout.
   return output.trim() === '-' ? 'tar' : 'local'
+}
+
+/** Exporters that buildx names after the tags. */
+const NAMED_EXPORTERS = ['image', 'registry', 'docker', 'oci']
+
+/**
+ * An output named after the tags as buildx names it given --tag: an exporter of an image with no
+ * name of its own gets a `name` field (quoted, as buildx reads outputs as CSV).
+ */
+export function namedOutput(output: string, tags: readonly string[]): string {
+  if (!NAMED_EXPORTERS.includes(exporterType(output)) || output.split(',').some(part => part.trim().startsWith('name='))) return output
+  return `${output},"name=${tags.join(',').replaceAll('"', '""')}"`
 }
 
 function hasDockerExporter(inputs: Inputs): boolean {
@@ -182,7 +196,10 @@ export function getArgs(inputs: Inputs, cache: CacheSpecs, paths: BuildPaths, se
   repeat('--build-arg', inputs['build-args'])
   repeat('--build-context', inputs['build-contexts'])
   repeat('--label', inputs.labels)
-  repeat('--tag', inputs.tags)
+  // buildx names every image exporter after --tag, the step's own included, which would then push
+  // to the tags: given a registry of the step's to push to, the tags name the other exporters instead.
+  const tagsNamedHere = paths.pushTo !== undefined && inputs.tags.length > 0
+  if (!tagsNamedHere) repeat('--tag', inputs.tags)
   repeat('--secret', inputs['secret-envs'].map(secretEnvSpec))
   repeat('--secret', paths.secretFiles.map(secret => `id=${secret.id},src=${secret.path}`))
   repeat('--ssh', inputs.ssh)
@@ -201,8 +218,10 @@ export function getArgs(inputs: Inputs, cache: CacheSpecs, paths: BuildPaths, se
   }
   args.push(...attestArgs(inputs, setting))
   if (paths.imageIdFile) args.push('--iidfile', paths.imageIdFile)
-  repeat('--output', inputs.outputs)
-  if (inputs.push && inputs.load && setting.driver === 'docker') {
+  repeat('--output', tagsNamedHere ? inputs.outputs.map(output => namedOutput(output, inputs.tags)) : inputs.outputs)
+  if (tagsNamedHere && inputs.load) {
+    args.push('--output', namedOutput('type=docker', inputs.tags))
+  } else if (inputs.push && inputs.load && setting.driver === 'docker') {
     // The docker driver's image exporter stores the image in the engine as it pushes. Given as
     // --push --load next to a third output, buildx runs two exporters that race to create the same
     // image name in the engine ("already exists"); one exporter does both without a race.
@@ -213,7 +232,8 @@ export function getArgs(inputs: Inputs, cache: CacheSpecs, paths: BuildPaths, se
   }
   // Last on purpose: several exporters each write their own index, and the export is read from
   // its own blobs, whatever the metadata file names.
-  if (paths.ociStream) args.push('--output', 'type=oci,dest=-')
+  if (paths.pushTo !== undefined) args.push('--output', `type=image,name=${paths.pushTo},push=true,store=false,registry.insecure=true`)
+  else if (paths.ociStream) args.push('--output', 'type=oci,dest=-')
   else if (paths.ociDir !== undefined) args.push('--output', `type=oci,dest=${paths.ociDir},tar=false`)
   args.push(inputs.context)
   return args

@@ -61,6 +61,8 @@ export interface BuildDeps {
    * the build runs: nothing of the export is written to disk unless the reader writes it.
    */
   exportTo?: (stdout: Readable) => Promise<void>
+  /** The image is pushed to this name, where the step takes it as it is pushed (see PushSink), instead of exported. */
+  pushTo?: string
   /** The workflow run, for the default provenance attestation and the Git context's token. */
   run?: { runAttemptUrl: string; privateRepository: boolean; serverUrl: string; token: string; repository: string }
 }
@@ -166,6 +168,13 @@ function isGitContextOf(context: string, serverUrl: string, repository: string):
   return serverUrl !== '' && repository !== '' && context.startsWith(`${serverUrl}/${repository}.git`)
 }
 
+/** The build's metadata without the name of the step's own registry, which only the step reads. */
+function withoutName(metadata: Record<string, unknown>, name: string): Record<string, unknown> {
+  const names = typeof metadata['image.name'] === 'string' ? metadata['image.name'].split(',').filter(item => item !== name) : undefined
+  const { 'image.name': _named, ...rest } = metadata
+  return names === undefined || names.length === 0 ? rest : { ...rest, 'image.name': names.join(',') }
+}
+
 export async function runBuild(config: Config, deps: BuildDeps): Promise<BuildResult> {
   const { exec, host, clock, env, workDir, cwd } = deps
   const inputs = config.inputs
@@ -200,7 +209,13 @@ export async function runBuild(config: Config, deps: BuildDeps): Promise<BuildRe
   const paths: BuildPaths = {
     metadataFile: path.join(workDir, 'metadata.json'),
     imageIdFile,
-    ...(streamed ? { ociStream: true } : measuredFromRegistry(inputs) ? {} : { ociDir: path.join(workDir, 'oci') }),
+    ...(deps.pushTo !== undefined && inputs.call === ''
+      ? { pushTo: deps.pushTo }
+      : streamed
+        ? { ociStream: true }
+        : measuredFromRegistry(inputs)
+          ? {}
+          : { ociDir: path.join(workDir, 'oci') }),
     secretFiles: await writeSecrets({ ...config, secrets }, path.join(workDir, 'secrets'))
   }
   const driver = inputs.push && inputs.load ? await builderDriver(exec, inputs.builder, cwd) : ''
@@ -233,6 +248,7 @@ export async function runBuild(config: Config, deps: BuildDeps): Promise<BuildRe
   let metadata: Record<string, unknown> = {}
   try {
     metadata = JSON.parse(await readFile(paths.metadataFile, 'utf8')) as Record<string, unknown>
+    if (paths.pushTo !== undefined) metadata = withoutName(metadata, paths.pushTo)
   } catch {
     host.warning('buildx wrote no metadata file: the digest and imageid outputs come from the measured image')
   }

@@ -33,7 +33,7 @@ const LAYER_TYPES: Record<Compression, string> = {
 /** The compression a blob's first bytes say (gzip and zstd magic numbers; anything else is a plain tar). */
 function sniff(first: Buffer): Compression {
   if (first[0] === 0x1f && first[1] === 0x8b) return 'gzip'
-  if (first.readUInt32LE(0) === 0xfd2fb528) return 'zstd'
+  if (first.length >= 4 && first.readUInt32LE(0) === 0xfd2fb528) return 'zstd'
   return 'none'
 }
 
@@ -142,6 +142,32 @@ export class StreamedLayoutSource implements BlobSource {
   }
 
   /**
+   * Takes one blob handed in alone (a build pushing it, see PushSink), as a blob of the archive is
+   * taken: a layer read into the store as it comes, anything else kept; its bytes are exactly `size`.
+   */
+  async take(digest: string, size: number, body: AsyncIterable<Buffer>, store: LayerStore, onLayer?: (digest: string, size: number) => void, files?: BlobFiles): Promise<void> {
+    checkDigest(digest)
+    const bytes = new StreamBytes(body[Symbol.asyncIterator]() as AsyncIterator<Buffer>)
+    if (size === 0) {
+      this.kept.set(digest, Buffer.alloc(0))
+      const file = await files?.open(digest)
+      await file?.close()
+    } else {
+      await this.blob(digest, size, bytes, store, onLayer, files)
+    }
+    if ((await bytes.peek(1)).length > 0) throw new BlobIntegrityError(`${this.label}: blob ${digest} has more bytes than the ${size} it was sent with`)
+  }
+
+  /**
+   * Ends what was handed in with take: `root` (the image pushed by tag) is what the source holds,
+   * as index.json names the images of an archive.
+   */
+  handedIn(root: Descriptor): void {
+    this.index = Buffer.from(JSON.stringify({ schemaVersion: 2, manifests: [root] }))
+    this.walked = true
+  }
+
+  /**
    * Reads an archive handed in (a build's export as it is written), as readAll does. With `keepIn`,
    * every blob is also written there as it passes, as the `blobs` folder of an OCI layout, for a
    * reader that needs the image on disk (Trivy): one pass makes both.
@@ -212,10 +238,11 @@ export class StreamedLayoutSource implements BlobSource {
     const pass = async (): Promise<void> => {
       if (size <= SMALL_BLOB_BYTES || (json && size <= MAX_CONFIG_BYTES)) {
         if (this.keptBytes + size <= MAX_KEPT_BYTES) {
+          // Counted before it is read: blobs handed in side by side share one bound.
+          this.keptBytes += size
           const kept = (await bytes.exactly(size, what))!
           await passOn(kept)
           this.kept.set(digest, kept)
-          this.keptBytes += size
           if (!json) this.layers.set(digest, { compression: sniff(first) })
           return
         }
@@ -268,6 +295,8 @@ export class StreamedLayoutSource implements BlobSource {
     const verifier = new BlobVerifier(descriptor, this.label)
     const member = new PassThrough({ highWaterMark: MiB })
     verifier.on('error', error => member.destroy(error))
+    // The failure reaches the reading through `verified`; a reader that already stopped must not make it unhandled.
+    member.on('error', () => undefined)
     member.on('close', () => verifier.resume())
     verifier.pipe(member)
     const verified = new Promise<void>((resolve, reject) => {
@@ -376,7 +405,7 @@ interface BlobFile {
  * is not read as a layer is hashed as it is: a layer the store already holds is not read again, but
  * what Trivy reads of it must be what its digest names all the same.
  */
-class BlobFiles {
+export class BlobFiles {
   constructor(
     private readonly dir: string,
     private readonly label: string

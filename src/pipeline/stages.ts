@@ -12,7 +12,7 @@ import { addWorktree, findMergeBase, isCommitted, repositoryRoot, treePath } fro
 import { isPullRequest, type GitHubContext } from '../github/context.js'
 import { evaluateBudgets, verdictOf, type BudgetResult, type Verdict } from '../budget/evaluate.js'
 import { baseBuildInputs, cacheSpecs, isRemoteContext, measuredFromRegistry, refuseRemoteBase, refuseStdoutOutputs } from '../build/args.js'
-import { runBuild, type BuildDeps, type BuildResult } from '../build/build.js'
+import { builderDriver, runBuild, type BuildDeps, type BuildResult } from '../build/build.js'
 import { InputError } from '../config/errors.js'
 import { trivyScans, type Inputs } from '../config/inputs.js'
 import { formatSize } from '../config/size.js'
@@ -26,6 +26,7 @@ import { LayerStore } from '../image/layer-store.js'
 import type { ResolvedImage } from '../image/measure.js'
 import { formatReference, parseReference } from '../image/reference.js'
 import { dockerConfigAuth, RegistrySource } from '../image/registry.js'
+import { PushSink } from '../image/push-sink.js'
 import { openImageInput } from '../image/source.js'
 import { resolveForMeasuring, StreamedLayoutSource } from '../image/streamed-layout.js'
 import { BlobIntegrityError } from '../image/verify.js'
@@ -136,11 +137,40 @@ async function exportedBuild(spec: ImageSpec, deps: BuildDeps, context: StageCon
   }
   const layers = await openLayers(spec, context)
   const keepIn = keepLayout ? path.join(deps.workDir, 'oci') : undefined
+  if (spec.inputs['export-mode'] === 'registry') return pushedToStep(spec, deps, context, layers, keepIn)
   const source = new StreamedLayoutSource(`the build of ${spec.name}`, () => {
     throw new BlobIntegrityError(`the build of ${spec.name} exported no image to read`)
   })
   const exportTo = (stdout: Readable): Promise<void> => source.readFrom({ stream: stdout, finished: Promise.resolve() }, layers.store, streamedLayerNote(host), keepIn)
   const build = await host.group(`Build ${spec.name}`, () => runBuild(spec, { ...deps, exportTo }))
+  return { build: { ...build, ...(keepIn ? { ociDir: keepIn } : {}) }, source, layers }
+}
+
+/**
+ * `export-mode: registry`: the build pushes the image to a registry the step serves on 127.0.0.1,
+ * which says it has every layer the layer store read before (never sent) and reads the others as
+ * they are pushed. Only a builder on this machine's network reaches it: the docker driver's.
+ */
+async function pushedToStep(spec: ImageSpec, deps: BuildDeps, context: StageContext, layers: OpenedLayers, keepIn: string | undefined): Promise<Produced> {
+  const { host } = context
+  const driver = await builderDriver(context.exec, spec.inputs.builder, context.cwd)
+  if (driver !== 'docker') {
+    const builder = spec.inputs.builder === '' ? 'the current builder' : `builder "${spec.inputs.builder}"`
+    throw new InputError(`Input "${Input.ExportMode}": "registry" needs a builder that reaches 127.0.0.1 of this machine (the docker driver), and ${builder} uses the ${driver || 'unknown'} driver: use folder or stream`)
+  }
+  const sink = new PushSink(`the build of ${spec.name}`, layers.store, streamedLayerNote(host), keepIn)
+  const pushTo = await sink.start()
+  let build: BuildResult
+  let source: BlobSource
+  try {
+    build = await host.group(`Build ${spec.name}`, () => runBuild(spec, { ...deps, pushTo }))
+    source = await sink.finish()
+    const { blobs, bytes, layersHad } = sink.traffic
+    host.info(`The build sent ${blobs} blobs (${formatSize(bytes)}) to the step; ${layersHad.size} layers read before were not sent`)
+  } catch (error) {
+    await sink.abandon()
+    throw error
+  }
   return { build: { ...build, ...(keepIn ? { ociDir: keepIn } : {}) }, source, layers }
 }
 
