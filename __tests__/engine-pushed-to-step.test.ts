@@ -34,7 +34,7 @@ function newLayerStore(): string {
 }
 
 /** A run on the real engine, with the build's argv and the largest file its run folder held when the build ended. */
-async function run(context: string, values: Record<string, string>, layerCacheDir = newLayerStore(), trivy?: string, driver?: string, buildArgs: string[][] = []) {
+async function run(context: string, values: Record<string, string>, layerCacheDir = newLayerStore(), trivy?: string, fake: { driver?: string; storage?: string } = {}, buildArgs: string[][] = []) {
   const host = new RecordingHost()
   let largestOnDisk = 0
   const base = createExec(process.stderr)
@@ -44,7 +44,9 @@ async function run(context: string, values: Record<string, string>, layerCacheDi
     if (command === 'trivy' && trivy) return base(trivy, args, options)
     const result = await base(command, args, options)
     // A builder of another driver, as `docker buildx inspect` would describe it.
-    if (driver && args[0] === 'buildx' && args[1] === 'inspect') return { ...result, stdout: result.stdout.replace(/^Driver:.*$/m, `Driver: ${driver}`) }
+    if (fake.driver && args[0] === 'buildx' && args[1] === 'inspect') return { ...result, stdout: result.stdout.replace(/^Driver:.*$/m, `Driver: ${fake.driver}`) }
+    // An engine on the classic image store, as `docker info` describes it.
+    if (fake.storage && args[0] === 'info') return { ...result, stdout: fake.storage }
     if (args[0] === 'buildx' && args[1] === 'build') {
       buildArgs.push(args)
       largestOnDisk = largestFileUnder(deps.tempRoot)
@@ -128,8 +130,16 @@ describeWithEngine('a build pushed to the step (export-mode registry)', () => {
   it('refuses a builder whose BuildKit cannot reach 127.0.0.1 of this machine before building, naming the input and the driver', async () => {
     const context = makeContext()
     const builds: string[][] = []
-    const refused = run(context, { platforms: 'linux/amd64', name: 'elsewhere', 'export-mode': 'registry' }, undefined, undefined, 'docker-container', builds)
+    const refused = run(context, { platforms: 'linux/amd64', name: 'elsewhere', 'export-mode': 'registry' }, undefined, undefined, { driver: 'docker-container' }, builds)
     await expect(refused).rejects.toThrow('Input "export-mode": "registry" needs a builder that reaches 127.0.0.1 of this machine (the docker driver), and the current builder uses the docker-container driver: use folder or stream')
+    expect(builds).toEqual([])
+  })
+
+  it('refuses an engine on the classic image store before building, naming the input and the store', async () => {
+    const builds: string[][] = []
+    const classic = '[["Backing Filesystem","extfs"],["Supports d_type","true"],["Using metacopy","false"],["Native Overlay Diff","true"],["userxattr","false"]]'
+    const refused = run(makeContext(), { platforms: 'linux/amd64', name: 'classic', 'export-mode': 'registry' }, undefined, undefined, { storage: classic }, builds)
+    await expect(refused).rejects.toThrow(`Input "export-mode": "registry" needs an engine with the containerd image store, and this engine uses the classic store (${classic}): use folder or stream`)
     expect(builds).toEqual([])
   })
 

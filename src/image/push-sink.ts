@@ -16,6 +16,8 @@ import { BlobIntegrityError, MAX_MANIFEST_BYTES } from './verify.js'
 const TAG = 'measured'
 /** Uploads open at once: a builder pushes a few blobs side by side, never thousands. */
 const MAX_OPEN_UPLOADS = 256
+/** A connection that sends nothing for this long is closed. */
+const IDLE_CONNECTION_MS = 10 * 60 * 1000
 
 /** What the registry protocol answers an error with (distribution spec, "Error Codes"). */
 function sendError(response: ServerResponse, status: number, code: string, message: string): void {
@@ -48,11 +50,16 @@ function declaredLength(request: IncomingMessage): number | undefined {
 
 export class PushSink {
   readonly source: StreamedLayoutSource
-  /** A repository name nobody else guesses: another process on the machine cannot push into the image. */
+  /**
+   * A repository name no other pusher uses by chance. It is on the build's command line, so not a
+   * secret: what another local process pushes under it can only make the build fail (every blob
+   * and manifest is checked against its digest, and the tag is taken once).
+   */
   private readonly repository = `image-budget-${randomBytes(12).toString('hex')}`
   private readonly received = new Set<string>()
   private readonly uploads = new Set<string>()
-  private readonly manifests = new Map<string, Buffer>()
+  /** The manifests taken, by digest, with their sizes (their bytes are kept by the source, within its bound). */
+  private readonly manifests = new Map<string, number>()
   private readonly files: BlobFiles | undefined
   private readonly pending = new Set<Promise<void>>()
   private server: Server | undefined
@@ -77,7 +84,9 @@ export class PushSink {
 
   /** Starts serving on a free port of 127.0.0.1 and returns the image name to push to. */
   async start(): Promise<string> {
-    const server = createServer((request, response) => {
+    // A PUT is read at the pace its layer is analysed: a large layer takes longer than Node's
+    // default 300 s for a whole request. A connection idle for 10 minutes still ends.
+    const server = createServer({ requestTimeout: 0 }, (request, response) => {
       const handled = this.handle(request, response).catch((error: Error) => {
         this.failure ??= error
         if (!response.headersSent) sendError(response, 500, 'UNKNOWN', error.message)
@@ -86,9 +95,14 @@ export class PushSink {
       this.pending.add(handled)
       void handled.finally(() => this.pending.delete(handled))
     })
+    server.timeout = IDLE_CONNECTION_MS
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
       server.listen(0, '127.0.0.1', () => resolve())
+    })
+    // An error of the listening socket later on (too many open files) fails the build, not the process.
+    server.on('error', error => {
+      this.failure ??= error
     })
     this.server = server
     return `127.0.0.1:${(server.address() as AddressInfo).port}/${this.repository}:${TAG}`
@@ -236,7 +250,7 @@ export class PushSink {
     if (byDigest && reference !== digest) return this.refuseManifest(response, 'DIGEST_INVALID', `manifest ${reference} has digest ${digest}`)
     if (!byDigest && reference !== TAG) return this.refuseManifest(response, 'TAG_INVALID', `the image is pushed as ${TAG}, not ${reference}`)
     if (!this.manifests.has(digest)) {
-      this.manifests.set(digest, body)
+      this.manifests.set(digest, body.length)
       await this.source.take(digest, body.length, Readable.from([body]), this.store, undefined, this.files)
     }
     if (!byDigest) {
@@ -254,9 +268,9 @@ export class PushSink {
 
   private async manifestExists(reference: string, method: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
     await drain(request)
-    const body = this.manifests.get(reference)
-    if (body === undefined || method === 'GET') return sendError(response, 404, 'MANIFEST_UNKNOWN', `manifest ${reference} is not held`)
-    response.writeHead(200, { 'Docker-Content-Digest': reference, 'Content-Length': String(body.length) })
+    const size = this.manifests.get(reference)
+    if (size === undefined || method === 'GET') return sendError(response, 404, 'MANIFEST_UNKNOWN', `manifest ${reference} is not held`)
+    response.writeHead(200, { 'Docker-Content-Digest': reference, 'Content-Length': String(size) })
     response.end()
   }
 }

@@ -158,6 +158,11 @@ async function pushedToStep(spec: ImageSpec, deps: BuildDeps, context: StageCont
     const builder = spec.inputs.builder === '' ? 'the current builder' : `builder "${spec.inputs.builder}"`
     throw new InputError(`Input "${Input.ExportMode}": "registry" needs a builder that reaches 127.0.0.1 of this machine (the docker driver), and ${builder} uses the ${driver || 'unknown'} driver: use folder or stream`)
   }
+  const storage = await context.exec('docker', ['info', '--format', '{{json .DriverStatus}}'], { silent: true, cwd: context.cwd })
+  if (storage.exitCode === 0 && !storage.stdout.includes('io.containerd.snapshotter')) {
+    // On the classic store the engine stores the image and pushes it itself, in chunks: untested, and refused rather than half taken.
+    throw new InputError(`Input "${Input.ExportMode}": "registry" needs an engine with the containerd image store, and this engine uses the classic store (${storage.stdout.trim()}): use folder or stream`)
+  }
   const sink = new PushSink(`the build of ${spec.name}`, layers.store, streamedLayerNote(host), keepIn)
   const pushTo = await sink.start()
   let build: BuildResult
