@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Readable } from 'node:stream'
+import { readCapped, TooLargeError } from '../net/http.js'
 import type { LayerStore } from './layer-store.js'
 import { BlobFiles, StreamedLayoutSource } from './streamed-layout.js'
 import { checkDigest, INDEX_TYPES, MANIFEST_TYPES, type Descriptor } from './types.js'
@@ -27,18 +28,6 @@ function sendError(response: ServerResponse, status: number, code: string, messa
 
 async function drain(request: IncomingMessage): Promise<void> {
   for await (const chunk of request) void chunk
-}
-
-/** The bytes of a request up to `limit`; undefined when it sends more. */
-async function bodyOf(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = []
-  let length = 0
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    length += chunk.length
-    if (length > limit) return undefined
-    chunks.push(chunk)
-  }
-  return Buffer.concat(chunks)
 }
 
 /** A request's Content-Length as a whole number of bytes, or undefined. */
@@ -243,8 +232,13 @@ export class PushSink {
       await drain(request)
       return this.refuseManifest(response, 'MANIFEST_INVALID', `a manifest of type "${mediaType}" is not an image's`)
     }
-    const body = await bodyOf(request, MAX_MANIFEST_BYTES)
-    if (body === undefined) return this.refuseManifest(response, 'SIZE_INVALID', `a manifest is more than ${MAX_MANIFEST_BYTES} bytes`)
+    let body: Buffer
+    try {
+      body = await readCapped(request, MAX_MANIFEST_BYTES, 'a manifest')
+    } catch (error) {
+      if (!(error instanceof TooLargeError)) throw error
+      return this.refuseManifest(response, 'SIZE_INVALID', `a manifest is more than ${MAX_MANIFEST_BYTES} bytes`)
+    }
     const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`
     const byDigest = reference.includes(':')
     if (byDigest && reference !== digest) return this.refuseManifest(response, 'DIGEST_INVALID', `manifest ${reference} has digest ${digest}`)

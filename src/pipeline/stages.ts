@@ -135,9 +135,9 @@ async function exportedBuild(spec: ImageSpec, deps: BuildDeps, context: StageCon
     const build = await host.group(`Build ${spec.name}`, () => runBuild(spec, deps))
     return { build, source: new OciDirectorySource(build.ociDir!) }
   }
-  const layers = await openLayers(spec, context)
   const keepIn = keepLayout ? path.join(deps.workDir, 'oci') : undefined
-  if (spec.inputs['export-mode'] === 'registry') return pushedToStep(spec, deps, context, layers, keepIn)
+  if (spec.inputs['export-mode'] === 'registry') return pushedToStep(spec, deps, context, keepIn)
+  const layers = await openLayers(spec, context)
   const source = new StreamedLayoutSource(`the build of ${spec.name}`, () => {
     throw new BlobIntegrityError(`the build of ${spec.name} exported no image to read`)
   })
@@ -151,7 +151,7 @@ async function exportedBuild(spec: ImageSpec, deps: BuildDeps, context: StageCon
  * which says it has every layer the layer store read before (never sent) and reads the others as
  * they are pushed. Only a builder on this machine's network reaches it: the docker driver's.
  */
-async function pushedToStep(spec: ImageSpec, deps: BuildDeps, context: StageContext, layers: OpenedLayers, keepIn: string | undefined): Promise<Produced> {
+async function pushedToStep(spec: ImageSpec, deps: BuildDeps, context: StageContext, keepIn: string | undefined): Promise<Produced> {
   const { host } = context
   const driver = await builderDriver(context.exec, spec.inputs.builder, context.cwd)
   if (driver !== 'docker') {
@@ -163,6 +163,8 @@ async function pushedToStep(spec: ImageSpec, deps: BuildDeps, context: StageCont
     // On the classic store the engine stores the image and pushes it itself, in chunks: untested, and refused rather than half taken.
     throw new InputError(`Input "${Input.ExportMode}": "registry" needs an engine with the containerd image store, and this engine uses the classic store (${storage.stdout.trim()}): use folder or stream`)
   }
+  // Refused before the layer index is restored: nothing is fetched for a build that cannot run.
+  const layers = await openLayers(spec, context)
   const sink = new PushSink(`the build of ${spec.name}`, layers.store, streamedLayerNote(host), keepIn)
   const pushTo = await sink.start()
   let build: BuildResult
