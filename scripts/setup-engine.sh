@@ -128,11 +128,18 @@ if ! grep -q containerd-snapshotter /etc/docker/daemon.json 2>/dev/null; then
   echo '{"features":{"containerd-snapshotter":true}}' >/etc/docker/daemon.json
 fi
 
+# Waits until containerd answers on its socket (10 s at most).
+containerd_ready() {
+  for _ in $(seq 1 50); do ctr --address "$1" version >/dev/null 2>&1 && return; sleep 0.2; done
+  log "containerd does not answer on $1"
+}
+
 if ! "$DOCKER" info >/dev/null 2>&1; then
   if ! pgrep -x containerd >/dev/null; then
     log "starting containerd"
     nohup containerd >/var/log/containerd.log 2>&1 &
-    for _ in $(seq 1 50); do [ -S /run/containerd/containerd.sock ] && break; sleep 0.2; done
+    # A socket file left by a machine that was stopped is there before containerd serves on it.
+    containerd_ready /run/containerd/containerd.sock
   fi
   if ! pgrep -f 'dockerd --containerd=/run/containerd/containerd.sock' >/dev/null; then
     log "starting dockerd"
@@ -199,19 +206,22 @@ state = "$REMOTE_ROOT/containerd/state"
 [grpc]
   address = "$REMOTE_ROOT/run/containerd.sock"
 CFG
-  pgrep -f "containerd --config $REMOTE_ROOT/containerd.toml" >/dev/null ||
+  # Started by `if`, not `||`: a backgrounded list would be a subshell holding this script's output open.
+  if ! pgrep -f "containerd --config $REMOTE_ROOT/containerd.toml" >/dev/null; then
     nohup containerd --config "$REMOTE_ROOT/containerd.toml" >/var/log/image-budget-remote-containerd.log 2>&1 &
-  for _ in $(seq 1 50); do [ -S "$REMOTE_ROOT/run/containerd.sock" ] && break; sleep 0.2; done
+  fi
+  containerd_ready "$REMOTE_ROOT/run/containerd.sock"
   if ! ip link show ibremote0 >/dev/null 2>&1; then
     ip link add ibremote0 type bridge
     ip addr add 10.217.0.1/24 dev ibremote0
     ip link set ibremote0 up
   fi
   echo '{"features":{"containerd-snapshotter":true}}' >"$REMOTE_ROOT/daemon.json"
-  pgrep -f "dockerd --config-file $REMOTE_ROOT/daemon.json" >/dev/null ||
+  if ! pgrep -f "dockerd --config-file $REMOTE_ROOT/daemon.json" >/dev/null; then
     nohup dockerd --config-file "$REMOTE_ROOT/daemon.json" --containerd="$REMOTE_ROOT/run/containerd.sock" \
       --data-root "$REMOTE_ROOT/data" --exec-root "$REMOTE_ROOT/exec" --pidfile "$REMOTE_ROOT/run/docker.pid" \
       -H "unix://$remote_sock" --bridge=ibremote0 --iptables=false >/var/log/image-budget-remote-dockerd.log 2>&1 &
+  fi
   for _ in $(seq 1 150); do DOCKER_HOST=unix://$remote_sock "$DOCKER" info >/dev/null 2>&1 && break; sleep 0.2; done
   DOCKER_HOST=unix://$remote_sock "$DOCKER" info >/dev/null 2>&1 ||
     { tail -n 30 /var/log/image-budget-remote-dockerd.log >&2; echo "the second dockerd did not start" >&2; exit 1; }
