@@ -1,5 +1,7 @@
 import { expect, it } from '@jest/globals'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
 import type { Report } from '../src/report/report.js'
 import { runActionStep, runCliProcess } from './helpers/action.js'
 import { describeWithEngine, makeContext } from './helpers/engine.js'
@@ -62,6 +64,32 @@ describeWithEngine('the action and the CLI on the real engine', () => {
     const step = runActionStep(secretContext, { secrets: 'token=s3cr3t-value', 'no-cache': 'true' })
     expect(step.exitCode).toBe(0)
     expect(step.stdout).toContain('::add-mask::s3cr3t-value')
+  })
+
+  it.each(['folder', 'stream', 'registry'])('keeps the secret of a failing build out of every file it writes (export-mode %s)', mode => {
+    const secret = `s3cr3t-${mode}-value`
+    const failing = makeContext(
+      'FROM scratch\nCOPY busybox/amd64/busybox /bin/busybox\n' +
+        'RUN --mount=type=secret,id=token ["/bin/busybox", "sh", "-c", "echo token is $(/bin/busybox cat /run/secrets/token); exit 3"]\n'
+    )
+    const runnerTemp = mkdtempSync(path.join(os.tmpdir(), 'image-budget-runner-temp-'))
+    try {
+      const step = runActionStep(failing, { secrets: `token=${secret}`, 'no-cache': 'true', 'export-mode': mode }, { RUNNER_TEMP: runnerTemp })
+      expect(step.exitCode).toBe(1)
+      // The build printed it: the runner hides it only from the line that asks it to on.
+      expect(step.stdout).toContain(`token is ${secret}`)
+      expect(step.stdout.indexOf(`::add-mask::${secret}`)).toBeLessThan(step.stdout.indexOf(`token is ${secret}`))
+      expect(step.outputs.report).toBeDefined()
+      expect(JSON.parse(readFileSync(step.outputs.report, 'utf8')).error).toMatch(/exit code: 3/)
+      const written = [runnerTemp, failing].flatMap(dir =>
+        readdirSync(dir, { recursive: true, withFileTypes: true }).filter(entry => entry.isFile()).map(entry => path.join(entry.parentPath, entry.name))
+      )
+      expect(written).toContain(step.outputs.report)
+      expect(written.filter(file => readFileSync(file).includes(secret))).toEqual([])
+      expect(JSON.stringify(step.outputs) + step.summary).not.toContain(secret)
+    } finally {
+      rmSync(runnerTemp, { recursive: true, force: true })
+    }
   })
 
   it('scans every platform with the trivy on PATH (a stand-in here) and gates on max-vulnerabilities', () => {

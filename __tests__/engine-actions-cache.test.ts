@@ -31,7 +31,7 @@ describeWithEngine('the GitHub Actions cache (type=gha and the layer index) agai
     const keys = server.entries.filter(entry => entry.finalized).map(entry => entry.key)
     expect(keys.some(key => key.startsWith('buildkit-blob-1-sha256:'))).toBe(true)
     expect(keys.some(key => key.startsWith('index-gha-a-'))).toBe(true)
-    expect(keys.some(key => key.startsWith('image-budget-layers-v2-linux-gha-a-'))).toBe(true)
+    expect(keys.some(key => key.startsWith('image-budget-layers-v3-linux-gha-a-'))).toBe(true)
     // Blobs of every size went up: BuildKit uploads large ones as blocks and a block list.
     expect(server.requests.some(request => request.method === 'PUT' && request.path.includes('comp=blocklist'))).toBe(true)
 

@@ -53,7 +53,7 @@ describe('the layer index in the Actions cache (cache service v2, local server)'
     expect(server.requests[1].body).toMatchObject({ key: layerCacheKeys('api', { GITHUB_RUN_ID: '101', GITHUB_RUN_ATTEMPT: '1' }).key })
 
     const second = await run(layout, '102')
-    expect(second.restored).toBe('image-budget-layers-v2-linux-api-101-1')
+    expect(second.restored).toBe('image-budget-layers-v3-linux-api-101-1')
     expect(second.read).toEqual([])
     expect(second.platforms[0].layers.map(layer => layer.size)).toEqual([100_000, 5_000, 70])
     expect(second.platforms).toEqual(first.platforms)
@@ -67,7 +67,7 @@ describe('the layer index in the Actions cache (cache service v2, local server)'
     expect(third.read).toEqual([2])
     const kept = readdirSync(third.dir).filter(name => name.endsWith('.json'))
     expect(kept).toHaveLength(3)
-    expect(server.entries.map(entry => entry.key)).toEqual(['image-budget-layers-v2-linux-api-101-1', 'image-budget-layers-v2-linux-api-103-1'])
+    expect(server.entries.map(entry => entry.key)).toEqual(['image-budget-layers-v3-linux-api-101-1', 'image-budget-layers-v3-linux-api-103-1'])
   })
 
   it('warns and reads every layer when the service fails, without failing', async () => {

@@ -10,8 +10,8 @@ import { gzipSync } from 'node:zlib'
 import { ustarHeader } from '../__fixtures__/tar-header.js'
 import { OciDirectorySource, type BlobSource } from '../src/image/blobs.js'
 import { LayerStore } from '../src/image/layer-store.js'
-import { measureImage } from '../src/image/measure.js'
-import { PushSink } from '../src/image/push-sink.js'
+import { measureImage, resolveImage } from '../src/image/measure.js'
+import { PushSink, type PushSinkLimits } from '../src/image/push-sink.js'
 import { resolveForMeasuring } from '../src/image/streamed-layout.js'
 import { BlobIntegrityError } from '../src/image/verify.js'
 import { pushLayout, writeLayout, type LayerSpec } from './helpers/oci.js'
@@ -47,9 +47,9 @@ async function measure(source: BlobSource, store: LayerStore) {
 }
 
 /** A sink started on a new store (or the one given), with the base URL of its repository. */
-async function started(store = new LayerStore(tempDir('image-budget-store-')), keepIn?: string) {
+async function started(store = new LayerStore(tempDir('image-budget-store-')), keepIn?: string, limits?: PushSinkLimits, now?: () => number) {
   const streamed: string[] = []
-  const sink = new PushSink('the build of app', store, digest => streamed.push(digest), keepIn)
+  const sink = new PushSink('the build of app', store, digest => streamed.push(digest), keepIn, limits, now)
   const name = await sink.start()
   const repository = name.replace(/:measured$/, '')
   return { sink, store, name, base: `http://${repository.replace(/^([^/]+)\//, '$1/v2/')}`, streamed }
@@ -103,7 +103,12 @@ describe('the registry a build pushes to', () => {
     await measure(await first.sink.finish(), store)
 
     const again = await started(store)
-    for (const layer of layers) expect((await fetch(`${again.base}/blobs/${digestOf(layer.blob)}`, { method: 'HEAD' })).status).toBe(200)
+    for (const layer of layers) {
+      const had = await fetch(`${again.base}/blobs/${digestOf(layer.blob)}`, { method: 'HEAD' })
+      expect(had.status).toBe(200)
+      // The blob's length, as a registry answers (the store kept it).
+      expect(had.headers.get('content-length')).toBe(String(layer.blob.length))
+    }
     expect((await fetch(`${again.base}/blobs/${digestOf(randomBytes(8))}`, { method: 'HEAD' })).status).toBe(404)
     // Nothing is served back, even of what it has.
     expect((await fetch(`${again.base}/blobs/${digestOf(layers[0].blob)}`)).status).toBe(404)
@@ -119,6 +124,69 @@ describe('the registry a build pushes to', () => {
     const written = readdirSync(path.join(keepIn, 'blobs', 'sha256')).sort()
     const inLayout = readdirSync(path.join(dir, 'blobs', 'sha256')).sort()
     expect(written).toEqual(inLayout)
+  })
+
+  it('holds a layer the build did not send to what was read of it before: another compression or length fails the measuring', async () => {
+    const { dir, layers } = layoutOf()
+    const store = new LayerStore(tempDir('image-budget-store-'))
+    const first = await started(store)
+    await pushLayout(dir, first.name)
+    await measure(await first.sink.finish(), store)
+
+    // The same gzip bytes, declared zstd: the store has them, so the build does not send them.
+    const relabelled = tempDir('image-budget-oci-')
+    writeLayout(relabelled, [{ os: 'linux', architecture: 'amd64', layers: [{ ...layers[0], mediaType: 'application/vnd.oci.image.layer.v1.tar+zstd' }, ...layers.slice(1)] }])
+    const again = await started(store)
+    await pushLayout(relabelled, again.name)
+    expect(again.sink.traffic.layersHad.has(digestOf(layers[0].blob))).toBe(true)
+    expect(again.streamed).toEqual([])
+    await expect(measure(await again.sink.finish(), store)).rejects.toThrow(
+      `layer ${digestOf(layers[0].blob)} is declared application/vnd.oci.image.layer.v1.tar+zstd, but its bytes, read before, are gzip data`
+    )
+
+    // Declared one byte longer than the blob the store read.
+    const source = new OciDirectorySource(dir)
+    const image = await resolveImage(source)
+    image.platforms[0].layers[1] = { ...image.platforms[0].layers[1], size: layers[1].blob.length + 1 }
+    await expect(measureImage(source, image, { store })).rejects.toThrow(
+      `is declared ${layers[1].blob.length + 1} bytes, but its blob, read before, is ${layers[1].blob.length}`
+    )
+  })
+
+  it('drops an upload left unfinished for the idle limit, so that abandoned uploads cannot fill its places', async () => {
+    let clock = 1_000_000
+    const { sink, base } = await started(undefined, undefined, { idleMs: 60_000 }, () => clock)
+    const locations: string[] = []
+    for (let open = 0; open < 256; open++) {
+      const begun = await fetch(`${base}/blobs/uploads/`, { method: 'POST' })
+      expect(begun.status).toBe(202)
+      locations.push(begun.headers.get('location')!)
+    }
+    expect((await fetch(`${base}/blobs/uploads/`, { method: 'POST' })).status).toBe(429)
+    clock += 59_999
+    expect((await fetch(`${base}/blobs/uploads/`, { method: 'POST' })).status).toBe(429)
+    clock += 1
+    const again = await fetch(`${base}/blobs/uploads/`, { method: 'POST' })
+    expect(again.status).toBe(202)
+    // An upload dropped is not known any more.
+    const blob = Buffer.from('{"a":1}')
+    const dropped = new URL(locations[0], base)
+    dropped.searchParams.set('digest', digestOf(blob))
+    expect((await fetch(dropped, { method: 'PUT', body: blob })).status).toBe(404)
+    await sink.abandon()
+  })
+
+  it('closes a connection that stops sending for the idle limit, and the build fails with it', async () => {
+    const { sink, base } = await started(undefined, undefined, { idleMs: 300 })
+    const blob = randomBytes(100)
+    const begun = await fetch(`${base}/blobs/uploads/`, { method: 'POST' })
+    const location = new URL(begun.headers.get('location')!, base)
+    location.searchParams.set('digest', digestOf(blob))
+    const stalled = Date.now()
+    // Declares 100 bytes, sends 7, and then neither sends nor hangs up.
+    await expect(raw(location.href, 'PUT', { 'content-length': '100' }, request => request.write(blob.subarray(0, 7)))).rejects.toThrow()
+    expect(Date.now() - stalled).toBeGreaterThanOrEqual(250)
+    await expect(sink.finish()).rejects.toThrow()
   })
 
   it('refuses every other repository: another process cannot push into the image', async () => {

@@ -159,6 +159,8 @@ export async function pushLayout(dir: string, reference: string): Promise<string
   for (const name of readdirSync(path.join(dir, 'blobs', 'sha256'))) {
     const digest = `sha256:${name}`
     if (manifests.has(digest)) continue
+    // As a builder pushes: a blob the registry says it has is not sent.
+    if ((await fetch(`${base}/blobs/${digest}`, { method: 'HEAD' })).status === 200) continue
     const started = await fetch(`${base}/blobs/uploads/`, { method: 'POST' })
     const location = new URL(started.headers.get('location')!, `http://${host}`)
     location.searchParams.set('digest', digest)

@@ -18,12 +18,13 @@ import { StringDecoder } from 'node:string_decoder'
 import { once } from 'node:events'
 import type { Writable } from 'node:stream'
 import type { SecretFinding } from '../analysis/secret-files.js'
+import type { Compression } from './decompress.js'
 import type { EntryKind } from './filesystem.js'
 import { checkLayerPackages, type LayerPackages } from './packages.js'
 import { checkDigest } from './types.js'
 
 /** Bump when the files' meaning changes: older folders are then ignored. */
-export const LAYER_STORE_VERSION = 2
+export const LAYER_STORE_VERSION = 3
 
 export interface LayerSummary {
   version: number
@@ -36,8 +37,15 @@ export interface LayerSummary {
   secrets: SecretFinding[]
   /** What the layer's package databases say (see packages.ts); absent when it held none. */
   packages?: LayerPackages
+  /**
+   * The compression the blob decoded as, and its length: a manifest that names the same digest
+   * with another compression or size lies about bytes that are not read again.
+   */
+  compression: Compression
+  blobBytes: number
 }
 
+const COMPRESSIONS: readonly Compression[] = ['gzip', 'zstd', 'none']
 const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
 const isFinding = (value: unknown): value is SecretFinding =>
   typeof value === 'object' && value !== null && typeof (value as SecretFinding).path === 'string' && typeof (value as SecretFinding).what === 'string'
@@ -51,7 +59,8 @@ function parseSummary(text: string): LayerSummary | undefined {
     return undefined
   }
   if (typeof value !== 'object' || value === null || value.version !== LAYER_STORE_VERSION) return undefined
-  if (![value.size, value.files, value.entries, value.entriesBytes].every(isCount)) return undefined
+  if (![value.size, value.files, value.entries, value.entriesBytes, value.blobBytes].every(isCount)) return undefined
+  if (!COMPRESSIONS.includes(value.compression as Compression)) return undefined
   if (!Array.isArray(value.secrets) || !value.secrets.every(isFinding)) return undefined
   const packages = checkLayerPackages(value.packages)
   if (packages === 'damaged') return undefined

@@ -199,10 +199,17 @@ export async function readLayer(
 ): Promise<LayerSummary> {
   const stored = await store.stored(layer.digest)
   if (stored !== undefined) {
+    try {
+      checkStoredLayer(source, layer, stored.summary)
+    } catch (error) {
+      await stored.close()
+      throw error
+    }
     await stored.replay(apply)
     return stored.summary
   }
   onRead?.()
+  const compression = compressionOf(layer.mediaType)
   const { writer, commit } = await store.writer(layer.digest)
   let size = 0
   let files = 0
@@ -248,7 +255,7 @@ export async function readLayer(
   let failed: 'blob' | 'decoder' | undefined
   let packages: LayerPackages | undefined
   try {
-    const transform = decompressor(compressionOf(layer.mediaType))
+    const transform = decompressor(compression)
     const blob = await source.open(layer)
     blob.once('error', () => (failed ??= 'blob'))
     for (const stream of [transform, sink]) stream?.once('error', () => (failed ??= 'decoder'))
@@ -259,14 +266,30 @@ export async function readLayer(
     // let an unverified remainder pass.
     if (!blob.readableEnded) throw new Error('the layer was not read to its end')
     packages = packageCapture.finish()
-    await commit({ size, files, secrets, ...(packages ? { packages } : {}) })
+    await commit({ size, files, secrets, ...(packages ? { packages } : {}), compression, blobBytes: layer.size })
   } catch (error) {
     await writer.discard()
     if (error instanceof BlobIntegrityError || error instanceof LayerStoreError) throw error
     if (failed === 'decoder') await verifyWhole(source, layer)
     throw new ImageFormatError(`layer ${layer.digest} of ${source.label}: ${(error as Error).message}`)
   }
-  return { version: 0, size, files, entries: writer.entries, entriesBytes: writer.bytes, secrets, ...(packages ? { packages } : {}) }
+  return { version: 0, size, files, entries: writer.entries, entriesBytes: writer.bytes, secrets, ...(packages ? { packages } : {}), compression, blobBytes: layer.size }
+}
+
+/**
+ * A layer replayed from the store is not read again, so its descriptor is held against what was
+ * read: the same digest declared in another compression or length names bytes no puller can
+ * decode as declared (the store keeps what a read of the blob found).
+ */
+function checkStoredLayer(source: BlobSource, layer: Descriptor, summary: LayerSummary): void {
+  const declared = compressionOf(layer.mediaType)
+  if (declared !== summary.compression) {
+    const found = summary.compression === 'none' ? 'not compressed' : `${summary.compression} data`
+    throw new BlobIntegrityError(`${source.label}: layer ${layer.digest} is declared ${layer.mediaType}, but its bytes, read before, are ${found}`)
+  }
+  if (layer.size !== summary.blobBytes) {
+    throw new BlobIntegrityError(`${source.label}: layer ${layer.digest} is declared ${layer.size} bytes, but its blob, read before, is ${summary.blobBytes}`)
+  }
 }
 
 /** Reads a blob to its end for its verification alone; throws only when it is not the blob it should be. */

@@ -17,8 +17,11 @@ import { BlobIntegrityError, MAX_MANIFEST_BYTES } from './verify.js'
 const TAG = 'measured'
 /** Uploads open at once: a builder pushes a few blobs side by side, never thousands. */
 const MAX_OPEN_UPLOADS = 256
-/** A connection that sends nothing for this long is closed. */
-const IDLE_CONNECTION_MS = 10 * 60 * 1000
+/** How long a connection may send nothing, and an upload may stay open unfinished. */
+export interface PushSinkLimits {
+  idleMs: number
+}
+const DEFAULT_LIMITS: PushSinkLimits = { idleMs: 10 * 60 * 1000 }
 
 /** What the registry protocol answers an error with (distribution spec, "Error Codes"). */
 function sendError(response: ServerResponse, status: number, code: string, message: string): void {
@@ -45,8 +48,10 @@ export class PushSink {
    * and manifest is checked against its digest, and the tag is taken once).
    */
   private readonly repository = `image-budget-${randomBytes(12).toString('hex')}`
-  private readonly received = new Set<string>()
-  private readonly uploads = new Set<string>()
+  /** The blobs taken in this run, with their lengths. */
+  private readonly received = new Map<string, number>()
+  /** The uploads begun and not finished, with when each began. */
+  private readonly uploads = new Map<string, number>()
   /** The manifests taken, by digest, with their sizes (their bytes are kept by the source, within its bound). */
   private readonly manifests = new Map<string, number>()
   private readonly files: BlobFiles | undefined
@@ -63,7 +68,9 @@ export class PushSink {
     private readonly store: LayerStore,
     private readonly onLayer?: (digest: string, size: number) => void,
     /** Every blob is also written here as the `blobs` folder of an OCI layout (Trivy reads it): none is skipped. */
-    private readonly keepIn?: string
+    private readonly keepIn?: string,
+    private readonly limits: PushSinkLimits = DEFAULT_LIMITS,
+    private readonly now: () => number = Date.now
   ) {
     this.source = new StreamedLayoutSource(label, () => {
       throw new BlobIntegrityError(`${label} was pushed to the step: there is nothing to read again`)
@@ -74,7 +81,7 @@ export class PushSink {
   /** Starts serving on a free port of 127.0.0.1 and returns the image name to push to. */
   async start(): Promise<string> {
     // A PUT is read at the pace its layer is analysed: a large layer takes longer than Node's
-    // default 300 s for a whole request. A connection idle for 10 minutes still ends.
+    // default 300 s for a whole request. A connection idle for the limit (10 minutes) still ends.
     const server = createServer({ requestTimeout: 0 }, (request, response) => {
       const handled = this.handle(request, response).catch((error: Error) => {
         this.failure ??= error
@@ -84,7 +91,7 @@ export class PushSink {
       this.pending.add(handled)
       void handled.finally(() => this.pending.delete(handled))
     })
-    server.timeout = IDLE_CONNECTION_MS
+    server.timeout = this.limits.idleMs
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
       server.listen(0, '127.0.0.1', () => resolve())
@@ -159,10 +166,12 @@ export class PushSink {
 
   private async startUpload(request: IncomingMessage, response: ServerResponse): Promise<void> {
     await drain(request)
+    // An upload left unfinished for the idle limit is dropped: a pusher that gave up on it cannot hold a place.
+    for (const [open, began] of this.uploads) if (this.now() - began >= this.limits.idleMs) this.uploads.delete(open)
     if (this.uploads.size >= MAX_OPEN_UPLOADS) return sendError(response, 429, 'TOOMANYREQUESTS', 'too many uploads open at once')
     // A cross-repository mount (?mount=&from=) is answered with a plain upload: this registry holds no other repository.
     const id = `${++this.uploadCount}-${randomBytes(8).toString('hex')}`
-    this.uploads.add(id)
+    this.uploads.set(id, this.now())
     response.writeHead(202, { Location: `/v2/${this.repository}/blobs/uploads/${id}`, 'Docker-Upload-UUID': id, Range: '0-0', 'Content-Length': '0' })
     response.end()
   }
@@ -187,7 +196,7 @@ export class PushSink {
       // Sent twice (two platforms share it): the first copy was taken.
       await drain(request)
     } else {
-      this.received.add(digest)
+      this.received.set(digest, size)
       this.traffic.blobs++
       this.traffic.bytes += size
       try {
@@ -209,20 +218,20 @@ export class PushSink {
    */
   private async blobExists(digest: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
     await drain(request)
-    let had = this.received.has(digest)
-    if (!had && this.keepIn === undefined && /^sha256:[a-f0-9]{64}$/.test(digest)) {
+    let length = this.received.get(digest)
+    if (length === undefined && this.keepIn === undefined && /^sha256:[a-f0-9]{64}$/.test(digest)) {
       const stored = await this.store.stored(digest)
       if (stored) {
         await stored.close()
-        had = true
+        length = stored.summary.blobBytes
         this.traffic.layersHad.add(digest)
       }
     }
-    if (!had || request.method === 'GET') {
+    if (length === undefined || request.method === 'GET') {
       // Nothing is served back: the build only asks whether to send.
       return sendError(response, 404, 'BLOB_UNKNOWN', `blob ${digest} is not held`)
     }
-    response.writeHead(200, { 'Docker-Content-Digest': digest })
+    response.writeHead(200, { 'Docker-Content-Digest': digest, 'Content-Length': String(length) })
     response.end()
   }
 
