@@ -275,6 +275,18 @@ describe('measuring a pushed build from its registry', () => {
     expect(args.slice(HEAD.length)).toEqual(tail)
   })
 
+  const LOADED = 'image-budget-0123:measured'
+  it.each([
+    ['with no tag: under the step\'s name only', {}, ['--tag', LOADED, '--load', '.']],
+    ['with tags and no load: the tags name nothing in the engine', { tags: 'app:1' }, ['--tag', LOADED, '--load', '.']],
+    ['loaded with tags: under the tags and the step\'s name', { load: 'true', tags: 'app:1\napp:latest' }, ['--tag', 'app:1', '--tag', 'app:latest', '--tag', LOADED, '--load', '.']]
+  ])('loads a build that is not pushed into a classic-store engine to be measured there %s', (_title, values, tail) => {
+    const paths = { metadataFile: '/t/metadata.json', loadAs: LOADED, secretFiles: [] }
+    const args = getArgs(inputsOf(values), noCache, paths)
+    expect(args.filter(arg => arg.startsWith('type=oci'))).toEqual([])
+    expect(args.slice(args.indexOf('--tag'))).toEqual(tail)
+  })
+
   it('is chosen for a scanned build whose findings come from a given Trivy report', () => {
     expect(measuredFromRegistry(inputsOf({ push: 'true', tags: 'registry.example/app:1', 'trivy-report': 'trivy.json' }))).toBe(true)
   })

@@ -139,7 +139,7 @@ describeWithEngine('a build pushed to the step (export-mode registry)', () => {
     const builds: string[][] = []
     const classic = '[["Backing Filesystem","extfs"],["Supports d_type","true"],["Using metacopy","false"],["Native Overlay Diff","true"],["userxattr","false"]]'
     const refused = run(makeContext(), { platforms: 'linux/amd64', name: 'classic', 'export-mode': 'registry' }, undefined, undefined, { storage: classic }, builds)
-    await expect(refused).rejects.toThrow(`Input "export-mode": "registry" needs an engine with the containerd image store, and this engine uses the classic store (${classic}): use folder or stream`)
+    await expect(refused).rejects.toThrow(`Input "export-mode": "registry" needs an engine with the containerd image store, and this engine uses the classic store: use folder or stream`)
     expect(builds).toEqual([])
   })
 

@@ -15,6 +15,7 @@ const GiB = 2 ** 30
 const MB = 1e6
 const root = process.env.BENCH_DIR ?? path.join(os.tmpdir(), 'image-budget-bench')
 const runs = Number(process.env.BENCH_RUNS ?? 3)
+const warmRuns = Number(process.env.BENCH_WARM_RUNS ?? 5)
 const millionFiles = Number(process.env.BENCH_FILES ?? 1_000_000)
 const only = process.env.BENCH_ONLY ?? ''
 
@@ -99,7 +100,7 @@ async function layoutFigures(): Promise<void> {
 }
 
 function engineFigures(): void {
-  const outcome = engineScenarios(root, runs)
+  const outcome = engineScenarios(root, runs, warmRuns)
   if (typeof outcome === 'string') {
     console.log(`\nengine scenarios skipped: ${outcome}`)
     return
@@ -110,7 +111,7 @@ function engineFigures(): void {
       row.scenario,
       `${row.measured.seconds.toFixed(1)} s`,
       `${row.plain.seconds.toFixed(1)} s (${row.plainName})`,
-      `${(row.measured.seconds / row.plain.seconds).toFixed(2)}x`,
+      `${row.ratio.toFixed(2)}x`,
       row.goal,
       `${(row.measured.maxRssBytes / MB).toFixed(0)} MB`
     ])
@@ -119,7 +120,7 @@ function engineFigures(): void {
   console.log()
   for (const row of table) console.log(row.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd())
   console.log(
-    `\nmedians of ${runs} runs, image-budget and plain in turn; peak RSS is the largest process each run waited for (image-budget's own node process unless buildx's client is larger); ${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB`
+    `\nmedians of ${runs} runs (cold) and ${warmRuns} (the rest), image-budget and plain in turn, the ratio the median of each pair's; peak RSS is the largest process each run waited for (image-budget's own node process unless buildx's client is larger); ${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB`
   )
 }
 

@@ -13,6 +13,7 @@ set -euo pipefail
 ASSETS=${IMAGE_BUDGET_ASSETS:-/opt/image-budget}
 REGISTRY_ADDR=127.0.0.1:5000
 REMOTE_ROOT=${IMAGE_BUDGET_REMOTE_ENGINE:-/var/lib/image-budget/remote-engine}
+CLASSIC_ROOT=${IMAGE_BUDGET_CLASSIC_ENGINE:-/var/lib/image-budget/classic-engine}
 # The engine the action is tested on, as upstream versions (Debian's revision may differ).
 declare -A PINNED=([docker.io]=28.5.2 [docker-cli]=28.5.2 [docker-buildx]=0.29.1 [containerd]=2.1.9 [tini-static]=0.19.0)
 ENGINE_PACKAGES=(docker.io docker-cli docker-buildx containerd tini-static)
@@ -228,6 +229,30 @@ CFG
 fi
 "$DOCKER" context inspect image-budget-remote >/dev/null 2>&1 ||
   "$DOCKER" context create image-budget-remote --docker "host=unix://$remote_sock" >/dev/null
+
+# A third engine on the classic image store (overlay2), what GitHub's runners have unless told
+# otherwise; its dockerd runs a containerd of its own.
+classic_sock=$CLASSIC_ROOT/run/docker.sock
+if ! DOCKER_HOST=unix://$classic_sock "$DOCKER" info >/dev/null 2>&1; then
+  log "starting the classic-store engine on $classic_sock"
+  mkdir -p "$CLASSIC_ROOT"/{run,exec,data}
+  if ! ip link show ibclassic0 >/dev/null 2>&1; then
+    ip link add ibclassic0 type bridge
+    ip addr add 10.218.0.1/24 dev ibclassic0
+    ip link set ibclassic0 up
+  fi
+  echo '{"features":{"containerd-snapshotter":false},"storage-driver":"overlay2"}' >"$CLASSIC_ROOT/daemon.json"
+  if ! pgrep -f "dockerd --config-file $CLASSIC_ROOT/daemon.json" >/dev/null; then
+    nohup dockerd --config-file "$CLASSIC_ROOT/daemon.json" --data-root "$CLASSIC_ROOT/data" --exec-root "$CLASSIC_ROOT/exec" \
+      --pidfile "$CLASSIC_ROOT/run/docker.pid" -H "unix://$classic_sock" --bridge=ibclassic0 --iptables=false \
+      >/var/log/image-budget-classic-dockerd.log 2>&1 &
+  fi
+  for _ in $(seq 1 150); do DOCKER_HOST=unix://$classic_sock "$DOCKER" info >/dev/null 2>&1 && break; sleep 0.2; done
+  DOCKER_HOST=unix://$classic_sock "$DOCKER" info >/dev/null 2>&1 ||
+    { tail -n 30 /var/log/image-budget-classic-dockerd.log >&2; echo "the classic-store dockerd did not start" >&2; exit 1; }
+fi
+"$DOCKER" context inspect image-budget-classic >/dev/null 2>&1 ||
+  "$DOCKER" context create image-budget-classic --docker "host=unix://$classic_sock" >/dev/null
 
 "$DOCKER" version --format 'engine: Docker {{.Server.Version}}' >&2
 "$DOCKER" buildx version >&2

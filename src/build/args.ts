@@ -19,6 +19,11 @@ export interface BuildPaths {
   ociStream?: boolean
   /** The image is pushed to this name instead, a registry the step serves (`export-mode: registry`). */
   pushTo?: string
+  /**
+   * The image is loaded into the engine under this name instead, to be measured there: what a
+   * docker driver on the classic image store offers, where buildx exports no OCI layout.
+   */
+  loadAs?: string
   /** `secrets` written to files plus `secret-files`, as id and path. */
   secretFiles: ReadonlyArray<{ id: string; path: string }>
 }
@@ -199,7 +204,10 @@ export function getArgs(inputs: Inputs, cache: CacheSpecs, paths: BuildPaths, se
   // buildx names every image exporter after --tag, the step's own included, which would then push
   // to the tags: given a registry of the step's to push to, the tags name the other exporters instead.
   const tagsNamedHere = paths.pushTo !== undefined && inputs.tags.length > 0
-  if (!tagsNamedHere) repeat('--tag', inputs.tags)
+  if (paths.loadAs !== undefined) {
+    // Every tag names the loaded image: the user's only when they asked for it in the engine.
+    repeat('--tag', [...(inputs.load ? inputs.tags : []), paths.loadAs])
+  } else if (!tagsNamedHere) repeat('--tag', inputs.tags)
   repeat('--secret', inputs['secret-envs'].map(secretEnvSpec))
   repeat('--secret', paths.secretFiles.map(secret => `id=${secret.id},src=${secret.path}`))
   repeat('--ssh', inputs.ssh)
@@ -228,7 +236,7 @@ export function getArgs(inputs: Inputs, cache: CacheSpecs, paths: BuildPaths, se
     args.push('--output', 'type=image,push=true')
   } else {
     if (inputs.push) args.push('--push')
-    if (inputs.load) args.push('--load')
+    if (inputs.load || paths.loadAs !== undefined) args.push('--load')
   }
   // Last on purpose: several exporters each write their own index, and the export is read from
   // its own blobs, whatever the metadata file names.

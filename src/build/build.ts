@@ -63,6 +63,8 @@ export interface BuildDeps {
   exportTo?: (stdout: Readable) => Promise<void>
   /** The image is pushed to this name, where the step takes it as it is pushed (see PushSink), instead of exported. */
   pushTo?: string
+  /** The image is loaded into the engine under this name instead of exported (see BuildPaths.loadAs). */
+  loadAs?: string
   /** The workflow run, for the default provenance attestation and the Git context's token. */
   run?: { runAttemptUrl: string; privateRepository: boolean; serverUrl: string; token: string; repository: string }
 }
@@ -168,9 +170,11 @@ function isGitContextOf(context: string, serverUrl: string, repository: string):
   return serverUrl !== '' && repository !== '' && context.startsWith(`${serverUrl}/${repository}.git`)
 }
 
-/** The build's metadata without the name of the step's own registry, which only the step reads. */
+/** The build's metadata without the name the step gave the image (its registry's, or the engine's), which only the step reads. */
 function withoutName(metadata: Record<string, unknown>, name: string): Record<string, unknown> {
-  const names = typeof metadata['image.name'] === 'string' ? metadata['image.name'].split(',').filter(item => item !== name) : undefined
+  // buildx writes a name of Docker Hub's library in full.
+  const isOwn = (item: string): boolean => item === name || item === `docker.io/library/${name}`
+  const names = typeof metadata['image.name'] === 'string' ? metadata['image.name'].split(',').filter(item => !isOwn(item)) : undefined
   const { 'image.name': _named, ...rest } = metadata
   return names === undefined || names.length === 0 ? rest : { ...rest, 'image.name': names.join(',') }
 }
@@ -211,7 +215,9 @@ export async function runBuild(config: Config, deps: BuildDeps): Promise<BuildRe
     imageIdFile,
     ...(deps.pushTo !== undefined && inputs.call === ''
       ? { pushTo: deps.pushTo }
-      : streamed
+      : deps.loadAs !== undefined && inputs.call === ''
+        ? { loadAs: deps.loadAs }
+        : streamed
         ? { ociStream: true }
         : measuredFromRegistry(inputs)
           ? {}
@@ -248,7 +254,8 @@ export async function runBuild(config: Config, deps: BuildDeps): Promise<BuildRe
   let metadata: Record<string, unknown> = {}
   try {
     metadata = JSON.parse(await readFile(paths.metadataFile, 'utf8')) as Record<string, unknown>
-    if (paths.pushTo !== undefined) metadata = withoutName(metadata, paths.pushTo)
+    const ownName = paths.pushTo ?? paths.loadAs
+    if (ownName !== undefined) metadata = withoutName(metadata, ownName)
   } catch {
     host.warning('buildx wrote no metadata file: the digest and imageid outputs come from the measured image')
   }

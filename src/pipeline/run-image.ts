@@ -62,10 +62,12 @@ export async function runImage(
   const workDir = await mkdtemp(path.join(deps.tempRoot, 'image-budget-'))
   workFolders.add(workDir)
   const context: StageContext = { ...deps, host, workDir, ...(options.bake ? { bake: options.bake } : {}) }
+  let release: (() => Promise<void>) | undefined
   try {
     const prepared = await prepare(spec, context)
     run.dockerfile = prepared.dockerfile
     const produced = await produce(spec, context)
+    release = produced.release
     run.build = produced.build
     run.engineImageId = produced.engineImageId
     const build = produced.build
@@ -93,6 +95,7 @@ export async function runImage(
   } finally {
     // Nothing a program printed reaches the report, the comment, the summary or the API with a secret in it.
     scrubDeep(report, createScrubber(secretValues(spec.inputs, deps.env)))
+    await release?.().catch((error: Error) => host.warning(error.message))
     await rm(workDir, { recursive: true, force: true })
     workFolders.delete(workDir)
   }

@@ -1,6 +1,7 @@
 // The stages of one image, in order: prepare → build | open → measure → scan → compare → judge.
 // Each takes the spec (and what earlier stages returned) and returns a value; side effects come in
 // through the context. Only scan writes into the report it is handed, the findings of each platform.
+import { randomBytes } from 'node:crypto'
 import { mkdir, realpath, stat } from 'node:fs/promises'
 import * as path from 'node:path'
 import type { Readable } from 'node:stream'
@@ -104,6 +105,8 @@ export interface Produced {
   /** The pushed image by digest, when it is measured from its registry: what Trivy scans. */
   pushed?: string
   engineImageId?: string
+  /** Removes what the step left in the engine to measure (a name it loaded the build as), once the run is over. */
+  release?: () => Promise<void>
 }
 
 /** The layer store of one image, with what the Actions cache restored into it. */
@@ -131,6 +134,7 @@ const streamedLayerNote = (host: Host) => (digest: string, size: number) => host
  */
 async function exportedBuild(spec: ImageSpec, deps: BuildDeps, context: StageContext, keepLayout: boolean): Promise<Produced> {
   const { host } = context
+  if (spec.inputs['export-mode'] !== 'registry' && (await imageStore(spec, context)) === 'classic') return loadedIntoEngine(spec, deps, context, keepLayout)
   if (spec.inputs['export-mode'] === 'folder') {
     const build = await host.group(`Build ${spec.name}`, () => runBuild(spec, deps))
     return { build, source: new OciDirectorySource(build.ociDir!) }
@@ -153,15 +157,14 @@ async function exportedBuild(spec: ImageSpec, deps: BuildDeps, context: StageCon
  */
 async function pushedToStep(spec: ImageSpec, deps: BuildDeps, context: StageContext, keepIn: string | undefined): Promise<Produced> {
   const { host } = context
-  const driver = await builderDriver(context.exec, spec.inputs.builder, context.cwd)
-  if (driver !== 'docker') {
+  const store = await imageStore(spec, context)
+  if (typeof store === 'object') {
     const builder = spec.inputs.builder === '' ? 'the current builder' : `builder "${spec.inputs.builder}"`
-    throw new InputError(`Input "${Input.ExportMode}": "registry" needs a builder that reaches 127.0.0.1 of this machine (the docker driver), and ${builder} uses the ${driver || 'unknown'} driver: use folder or stream`)
+    throw new InputError(`Input "${Input.ExportMode}": "registry" needs a builder that reaches 127.0.0.1 of this machine (the docker driver), and ${builder} uses the ${store.driver || 'unknown'} driver: use folder or stream`)
   }
-  const storage = await context.exec('docker', ['info', '--format', '{{json .DriverStatus}}'], { silent: true, cwd: context.cwd })
-  if (storage.exitCode === 0 && !storage.stdout.includes('io.containerd.snapshotter')) {
+  if (store === 'classic') {
     // On the classic store the engine stores the image and pushes it itself, in chunks: untested, and refused rather than half taken.
-    throw new InputError(`Input "${Input.ExportMode}": "registry" needs an engine with the containerd image store, and this engine uses the classic store (${storage.stdout.trim()}): use folder or stream`)
+    throw new InputError(`Input "${Input.ExportMode}": "registry" needs an engine with the containerd image store, and this engine uses the classic store: use folder or stream`)
   }
   // Refused before the layer index is restored: nothing is fetched for a build that cannot run.
   const layers = await openLayers(spec, context)
@@ -179,6 +182,63 @@ async function pushedToStep(spec: ImageSpec, deps: BuildDeps, context: StageCont
     throw error
   }
   return { build: { ...build, ...(keepIn ? { ociDir: keepIn } : {}) }, source, layers }
+}
+
+/**
+ * Where a build of the docker driver ends up: the engine's image store, the containerd one or the
+ * classic one (told by the storage driver's status). Another driver's builder has a store of its own.
+ */
+async function imageStore(spec: ImageSpec, context: StageContext): Promise<'containerd' | 'classic' | { driver: string }> {
+  const driver = await builderDriver(context.exec, spec.inputs.builder, context.cwd)
+  if (driver !== 'docker') return { driver }
+  const storage = await context.exec('docker', ['info', '--format', '{{json .DriverStatus}}'], { silent: true, cwd: context.cwd })
+  return storage.exitCode === 0 && isClassicStore(storage.stdout) ? 'classic' : 'containerd'
+}
+
+/**
+ * Whether `docker info`'s DriverStatus is a graph driver's: a list of pairs without the containerd
+ * snapshotter's `driver-type`. Anything else (no answer, another shape) is taken for the containerd
+ * store, where the export is tried and buildx says what it refuses.
+ */
+export function isClassicStore(driverStatus: string): boolean {
+  let status: unknown
+  try {
+    status = JSON.parse(driverStatus)
+  } catch {
+    return false
+  }
+  if (!Array.isArray(status) || status.length === 0 || !status.every(pair => Array.isArray(pair) && pair.every(item => typeof item === 'string'))) return false
+  return !status.some((pair: string[]) => pair.some(item => item.startsWith('io.containerd.snapshotter')))
+}
+
+/**
+ * A docker driver on the classic image store exports no OCI layout (buildx refuses): the build is
+ * loaded into the engine under a name of the step's, measured from there as an engine image is,
+ * and that name removed once the run is over (the user's tags stay when `load` asked for them).
+ */
+async function loadedIntoEngine(spec: ImageSpec, deps: BuildDeps, context: StageContext, archiveNeeded: boolean): Promise<Produced> {
+  const { host } = context
+  if (spec.inputs.platforms.length > 1) {
+    throw new InputError(
+      `Input "${Input.Platforms}": "${spec.inputs.platforms.join(',')}" needs the docker-container driver (docker/setup-buildx-action) or the containerd image store, and this engine's docker driver keeps images in the classic store, which holds one platform`
+    )
+  }
+  const loadAs = `image-budget-${randomBytes(12).toString('hex')}:measured`
+  host.info(`The engine keeps images in its classic store, from which buildx exports no OCI layout: the build is loaded into the engine as ${loadAs} and measured there`)
+  const release = async (): Promise<void> => {
+    const removed = await context.exec('docker', ['image', 'rm', loadAs], { silent: true, cwd: context.cwd })
+    // A build that failed loaded nothing.
+    if (removed.exitCode !== 0 && !/No such image/i.test(removed.stderr)) host.warning(`${loadAs} could not be removed from the engine: ${removed.stderr.trim()}`)
+  }
+  try {
+    const build = await host.group(`Build ${spec.name}`, () => runBuild(spec, { ...deps, loadAs }))
+    const opened = await openImageInput(loadAs, { ...context, archiveNeeded })
+    if (opened.origin !== 'engine') throw new Error(`the build was not loaded into the engine as ${loadAs}`)
+    return { build, source: opened.source, archive: opened.archive, release }
+  } catch (error) {
+    await release()
+    throw error
+  }
 }
 
 /** Builds the image (build) or finds the existing one (open). */

@@ -1,0 +1,105 @@
+// The engine GitHub's runners have unless told otherwise: the docker driver on the classic image
+// store (overlay2), where buildx exports no OCI layout. A third dockerd of scripts/setup-engine.sh,
+// reached with DOCKER_CONTEXT, as a user reaches an engine. An unpushed build is loaded into that
+// engine under a name of the step's, measured there, and the name removed.
+import { afterAll, expect, it } from '@jest/globals'
+import { spawnSync } from 'node:child_process'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
+import * as path from 'node:path'
+import type { Report } from '../src/report/report.js'
+import { runActionStep } from './helpers/action.js'
+import { describeWithEngine, makeContext } from './helpers/engine.js'
+import { fixturePath, trivyStandIn } from './helpers/trivy-standin.js'
+import { DEFAULT_TRIVY_VERSION } from '../src/constants.js'
+
+const CLASSIC_SOCKET = path.join(process.env.IMAGE_BUDGET_CLASSIC_ENGINE ?? '/var/lib/image-budget/classic-engine', 'run', 'docker.sock')
+const CLASSIC = { DOCKER_CONTEXT: 'image-budget-classic' }
+const made: string[] = []
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true })
+})
+
+const readReport = (file: string): Report => JSON.parse(readFileSync(file, 'utf8')) as Report
+/** What the engine of a context holds, by repository:tag. */
+function imagesOf(env: NodeJS.ProcessEnv): string[] {
+  const listed = spawnSync('docker', ['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'], { env: { ...process.env, ...env }, encoding: 'utf8' })
+  expect(listed.status).toBe(0)
+  return listed.stdout.split('\n').filter(line => line !== '')
+}
+// The bytes of each layer and the largest files (a folder's time differs from engine to engine, and with it the layer's digest).
+const layersOf = (report: Report) =>
+  report.platforms.map(platform => ({
+    platform: platform.platform,
+    size: platform.size,
+    layers: platform.layers.map(layer => [layer.size, layer.createdBy]),
+    files: platform.topFiles.map(file => [file.path, file.size])
+  }))
+// Files copied from the context only: the same files in the same layers on either engine.
+const COPY_ONLY = 'FROM scratch\nCOPY busybox/amd64/busybox /bin/busybox\nCOPY seed /seed\n'
+
+describeWithEngine('the docker driver on the classic image store', () => {
+  it('has the classic-store engine that scripts/setup-engine.sh starts', () => {
+    expect(existsSync(CLASSIC_SOCKET)).toBe(true)
+    const storage = spawnSync('docker', ['info', '--format', '{{.Driver}} {{json .DriverStatus}}'], { env: { ...process.env, ...CLASSIC }, encoding: 'utf8' })
+    expect(storage.stdout).toMatch(/^overlay2 /)
+    expect(storage.stdout).not.toContain('io.containerd.snapshotter')
+  })
+
+  it.each(['folder', 'stream'])('measures an unpushed build (export-mode %s) as the containerd store measures it, and leaves no name of its own in the engine', mode => {
+    const context = makeContext(COPY_ONLY)
+    made.push(context)
+    const before = imagesOf(CLASSIC)
+    const classic = runActionStep(context, { platforms: 'linux/amd64', 'export-mode': mode }, CLASSIC)
+    expect(classic.stdout).toMatch(/The engine keeps images in its classic store, from which buildx exports no OCI layout: the build is loaded into the engine as image-budget-[a-f0-9]{24}:measured and measured there/)
+    expect(classic.exitCode).toBe(0)
+    const containerd = runActionStep(context, { platforms: 'linux/amd64', 'export-mode': mode })
+    expect(containerd.exitCode).toBe(0)
+    expect(containerd.stdout).not.toContain('classic store')
+    expect(layersOf(readReport(classic.outputs.report))).toEqual(layersOf(readReport(containerd.outputs.report)))
+    expect(readReport(classic.outputs.report).platforms[0].layers).toHaveLength(2)
+    expect(classic.outputs.digest).toMatch(/^sha256:[a-f0-9]{64}$/)
+    // The step's name is nobody else's business: the metadata output names no image.
+    expect(JSON.parse(classic.outputs.metadata)['image.name']).toBeUndefined()
+    expect(imagesOf(CLASSIC).filter(image => image.includes('image-budget-'))).toEqual(before.filter(image => image.includes('image-budget-')))
+  })
+
+  it('keeps the user\'s tags in the engine with load: true, and removes only its own', () => {
+    const context = makeContext()
+    made.push(context)
+    const tag = `image-budget-test/classic-loaded:${path.basename(context).slice(-6).toLowerCase()}`
+    const step = runActionStep(context, { platforms: 'linux/amd64', load: 'true', tags: tag }, CLASSIC)
+    expect(step.exitCode).toBe(0)
+    const inspected = spawnSync('docker', ['image', 'inspect', '--format', '{{json .RootFS.Layers}}', tag], { env: { ...process.env, ...CLASSIC }, encoding: 'utf8' })
+    expect(inspected.status).toBe(0)
+    expect(JSON.parse(inspected.stdout)).toEqual(readReport(step.outputs.report).platforms[0].layers.map(layer => layer.diffId))
+    expect(imagesOf(CLASSIC).filter(image => /image-budget-[a-f0-9]{24}:measured/.test(image))).toEqual([])
+    expect(JSON.parse(step.outputs.metadata)['image.name']).toBe(`docker.io/${tag}`)
+    spawnSync('docker', ['image', 'rm', tag], { env: { ...process.env, ...CLASSIC } })
+  })
+
+  it('hands Trivy the saved image, and fails a build that does not build with buildx\'s reason, leaving no name behind', () => {
+    const context = makeContext()
+    made.push(context)
+    const trivy = trivyStandIn({ version: DEFAULT_TRIVY_VERSION, report: fixturePath('alpine-39') })
+    made.push(trivy.dir)
+    const scanned = runActionStep(context, { platforms: 'linux/amd64', scan: 'true' }, { ...CLASSIC, PATH: `${trivy.dir}:${process.env.PATH}` })
+    expect(scanned.exitCode).toBe(0)
+    expect(JSON.parse(scanned.outputs.vulnerabilities)).toEqual({ critical: 2, high: 0, medium: 4, low: 0, unknown: 0 })
+    // One run, on the image as the engine saved it.
+    expect(trivy.calls()).toEqual([expect.arrayContaining(['image', '--input', expect.stringMatching(/image\.tar$/)])])
+
+    const broken = makeContext('FROM scratch\nCOPY busybox/amd64/busybox /bin/busybox\nRUN ["/bin/busybox", "false"]\n')
+    made.push(broken)
+    const failed = runActionStep(broken, { platforms: 'linux/amd64' }, CLASSIC)
+    expect(failed.exitCode).toBe(1)
+    expect(failed.stdout).toMatch(/docker buildx build failed \(exit code 1\)/)
+    expect(failed.stdout).not.toContain('could not be removed')
+
+    // Two platforms: refused before building, naming the input and what would build them.
+    const two = runActionStep(context, { platforms: 'linux/amd64,linux/arm64' }, CLASSIC)
+    expect(two.exitCode).toBe(1)
+    expect(two.stdout).toContain('Input "platforms": "linux/amd64,linux/arm64" needs the docker-container driver (docker/setup-buildx-action) or the containerd image store')
+    expect(two.stdout).not.toContain('docker buildx build --progress')
+    expect(imagesOf(CLASSIC).filter(image => /image-budget-[a-f0-9]{24}:measured/.test(image))).toEqual([])
+  })
+})
