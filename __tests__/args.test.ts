@@ -275,6 +275,18 @@ describe('measuring a pushed build from its registry', () => {
     expect(args.slice(HEAD.length)).toEqual(tail)
   })
 
+  it.each([
+    ['an image exporter', 'type=registry', true],
+    ['a local exporter', 'type=local,dest=out', false],
+    ['a bare path, a local exporter', './out', false],
+    ['a tar exporter', 'type=tar,dest=image.tar', false]
+  ])('writes an image ID file next to %s only where buildx takes one', (_title, output, written) => {
+    const paths = { metadataFile: '/t/metadata.json', imageIdFile: '/t/iidfile', ociDir: '/t/oci', secretFiles: [] }
+    const args = getArgs(inputsOf({ outputs: output }), noCache, paths)
+    expect(args.includes('--iidfile')).toBe(written)
+    expect(args).toContain(output)
+  })
+
   const LOADED = 'image-budget-0123:measured'
   it.each([
     ['with no tag: under the step\'s name only', {}, ['--tag', LOADED, '--load', '.']],

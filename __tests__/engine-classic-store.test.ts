@@ -63,6 +63,20 @@ describeWithEngine('the docker driver on the classic image store', () => {
     expect(imagesOf(CLASSIC).filter(image => image.includes('image-budget-'))).toEqual(before.filter(image => image.includes('image-budget-')))
   })
 
+  it.each([
+    ['the containerd store', {}],
+    ['the classic store', CLASSIC]
+  ])('writes a local output of the user\'s beside what it measures, on %s, as build-push-action does (with no image ID file)', (_store, env) => {
+    const context = makeContext(COPY_ONLY)
+    made.push(context)
+    const step = runActionStep(context, { platforms: 'linux/amd64', outputs: 'type=local,dest=out' }, env)
+    expect(step.exitCode).toBe(0)
+    expect(readFileSync(path.join(context, 'out', 'seed'), 'utf8')).toBe(readFileSync(path.join(context, 'seed'), 'utf8'))
+    expect(readReport(step.outputs.report).platforms[0].topFiles.map(file => file.path)).toContain('/seed')
+    // From buildx's metadata instead.
+    expect(step.outputs.imageid).toMatch(/^sha256:[a-f0-9]{64}$/)
+  })
+
   it('keeps the user\'s tags in the engine with load: true, and removes only its own', () => {
     const context = makeContext()
     made.push(context)

@@ -225,7 +225,11 @@ export function getArgs(inputs: Inputs, cache: CacheSpecs, paths: BuildPaths, se
     return args
   }
   args.push(...attestArgs(inputs, setting))
-  if (paths.imageIdFile) args.push('--iidfile', paths.imageIdFile)
+  // buildx refuses an image ID file next to a local or tar exporter ("incompatible with image ID
+  // file"); docker/build-push-action leaves it out then, and so does the step (imageid then comes
+  // from the config digest in buildx's metadata).
+  const writesFiles = inputs.outputs.some(output => ['local', 'tar'].includes(exporterType(output)))
+  if (paths.imageIdFile && !writesFiles) args.push('--iidfile', paths.imageIdFile)
   repeat('--output', tagsNamedHere ? inputs.outputs.map(output => namedOutput(output, inputs.tags)) : inputs.outputs)
   if (tagsNamedHere && inputs.load) {
     args.push('--output', namedOutput('type=docker', inputs.tags))
