@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { BuildError, runBuild } from '../src/build/build.js'
@@ -50,6 +50,30 @@ describe('runBuild', () => {
     await runBuild(await configOf({ name: 'api' }), { exec: local, host, clock: { now: () => 0 }, env: {}, workDir, cwd: '/repo' })
     expect(host.warnings).toEqual([])
     expect(local.calls.map(call => call.slice(0, 3).join(' '))).toEqual(['docker buildx build'])
+  })
+
+  it.each([
+    ['the classic image store', '[["Backing Filesystem","extfs"],["Supports d_type","true"]]', false],
+    ['the containerd image store', '[["driver-type","io.containerd.snapshotter.v1"]]', true]
+  ])('uses the GHA cache it defaults to on the docker driver with %s only where BuildKit can', async (_store, driverStatus, used) => {
+    const host = new RecordingHost()
+    const exec = scriptedExec({
+      'docker buildx version': { stdout: 'github.com/docker/buildx v0.29.1 1234abc\n' },
+      'docker buildx inspect': { stdout: 'Name: default\nDriver: docker\n' },
+      'docker info --format {{json .DriverStatus}}': { stdout: `${driverStatus}\n` }
+    })
+    const workDir = mkdtempSync(path.join(os.tmpdir(), 'image-budget-build-'))
+    try {
+      const result = await runBuild(await configOf({ name: 'api' }), { exec, host, clock: { now: () => 0 }, env: runner, workDir, cwd: '/repo' })
+      const build = exec.calls.find(call => call[1] === 'buildx' && call[2] === 'build')!
+      expect(build.some(arg => arg.startsWith('type=gha'))).toBe(used)
+      expect(result.actionsCache?.used).toBe(used)
+      expect(host.warnings.map(warning => warning.message)).toEqual(
+        used ? [] : ['The GitHub Actions cache is not used for this build: the docker driver on the classic image store neither reads nor writes a build cache. Use docker/setup-buildx-action (the docker-container driver) or the containerd image store to cache the build.']
+      )
+    } finally {
+      rmSync(workDir, { recursive: true, force: true })
+    }
   })
 
   it('masks secret values and keeps the failing output for the error', async () => {

@@ -7,8 +7,10 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import * as path from 'node:path'
 import type { Report } from '../src/report/report.js'
-import { runActionStep } from './helpers/action.js'
-import { describeWithEngine, makeContext } from './helpers/engine.js'
+import { runActionStep, runActionStepAsync, type StepResult } from './helpers/action.js'
+import { CacheServer } from './helpers/cache-server.js'
+import { describeWithEngine, makeContext, uniqueTag } from './helpers/engine.js'
+import { registryDigest } from './helpers/registry.js'
 import { fixturePath, trivyStandIn } from './helpers/trivy-standin.js'
 import { DEFAULT_TRIVY_VERSION } from '../src/constants.js'
 
@@ -75,6 +77,33 @@ describeWithEngine('the docker driver on the classic image store', () => {
     expect(readReport(step.outputs.report).platforms[0].topFiles.map(file => file.path)).toContain('/seed')
     // From buildx's metadata instead.
     expect(step.outputs.imageid).toMatch(/^sha256:[a-f0-9]{64}$/)
+  })
+
+  it('builds on a runner (the Actions cache in its environment) pushed and not, without the build cache BuildKit cannot use there', async () => {
+    const context = makeContext()
+    made.push(context)
+    // A runner's cache service, which the step's layer index uses and BuildKit there cannot.
+    const server = new CacheServer()
+    await server.start()
+    const runner = { ...CLASSIC, ...server.env(), GITHUB_RUN_ID: String(Date.now()) }
+    const tag = uniqueTag('classic-pushed')
+    let pushed: StepResult
+    let unpushed: StepResult
+    try {
+      pushed = await runActionStepAsync(context, { platforms: 'linux/amd64', push: 'true', tags: tag }, runner)
+      unpushed = await runActionStepAsync(context, { platforms: 'linux/amd64' }, runner)
+    } finally {
+      await server.stop()
+    }
+    expect(server.entries.filter(entry => entry.key.startsWith('buildkit-'))).toEqual([])
+    expect(server.entries.some(entry => entry.finalized && entry.key.startsWith('image-budget-layers-'))).toBe(true)
+    for (const step of [pushed, unpushed]) {
+      expect(step.stdout).not.toContain('Cache export is not supported')
+      expect(step.exitCode).toBe(0)
+      expect(step.stdout).toContain('the docker driver on the classic image store neither reads nor writes a build cache')
+    }
+    expect(pushed.outputs.digest).toBe(await registryDigest(tag))
+    expect(readReport(pushed.outputs.report).platforms.map(platform => platform.size)).toEqual(readReport(unpushed.outputs.report).platforms.map(platform => platform.size))
   })
 
   it('keeps the user\'s tags in the engine with load: true, and removes only its own', () => {

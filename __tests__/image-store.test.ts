@@ -1,7 +1,7 @@
 // Which image store `docker info` describes: the classic store (a graph driver) loads an unpushed
 // build into the engine to measure it; the containerd store, and anything not understood, export it.
 import { describe, expect, it } from '@jest/globals'
-import { isClassicStore } from '../src/pipeline/stages.js'
+import { isClassicStore } from '../src/build/build.js'
 
 describe('the image store docker info describes', () => {
   it.each([

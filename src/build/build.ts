@@ -154,6 +154,33 @@ export async function builderDriver(exec: Exec, builder: string, cwd: string): P
   return parseDriver((await exec('docker', ['buildx', 'inspect', ...builderArgs], { silent: true, cwd })).stdout)
 }
 
+/**
+ * Where a build of the docker driver ends up: the engine's image store, the containerd one or the
+ * classic one (told by the storage driver's status). Another driver's builder has a store of its own.
+ */
+export async function imageStore(exec: Exec, builder: string, cwd: string): Promise<'containerd' | 'classic' | { driver: string }> {
+  const driver = await builderDriver(exec, builder, cwd)
+  if (driver !== 'docker') return { driver }
+  const storage = await exec('docker', ['info', '--format', '{{json .DriverStatus}}'], { silent: true, cwd })
+  return storage.exitCode === 0 && isClassicStore(storage.stdout) ? 'classic' : 'containerd'
+}
+
+/**
+ * Whether `docker info`'s DriverStatus is a graph driver's: a list of pairs without the containerd
+ * snapshotter's `driver-type`. Anything else (no answer, another shape) is taken for the containerd
+ * store, where the export is tried and buildx says what it refuses.
+ */
+export function isClassicStore(driverStatus: string): boolean {
+  let status: unknown
+  try {
+    status = JSON.parse(driverStatus)
+  } catch {
+    return false
+  }
+  if (!Array.isArray(status) || status.length === 0 || !status.every(pair => Array.isArray(pair) && pair.every(item => typeof item === 'string'))) return false
+  return !status.some((pair: string[]) => pair.some(item => item.startsWith('io.containerd.snapshotter')))
+}
+
 export async function pushedDigest(exec: Exec, tag: string, cwd: string): Promise<string | undefined> {
   const inspected = await exec('docker', ['buildx', 'imagetools', 'inspect', tag, '--format', '{{json .Manifest}}'], { silent: true, cwd })
   if (inspected.exitCode !== 0) return undefined
@@ -191,6 +218,12 @@ export async function runBuild(config: Config, deps: BuildDeps): Promise<BuildRe
     if (version !== undefined && !versionAtLeast(version, MIN_BUILDX_FOR_GHA_CACHE)) {
       const reason = `buildx ${version} predates the GitHub Actions cache service v2 (buildx ${MIN_BUILDX_FOR_GHA_CACHE} or newer, with BuildKit ${MIN_BUILDKIT_FOR_GHA_CACHE} or newer)`
       host.warning(`${reason}: the type=gha cache will not be read or written. Use docker/setup-buildx-action to get a recent buildx.`)
+      actionsCache = { used: false, reason }
+    } else if ((await imageStore(exec, inputs.builder, cwd)) === 'classic') {
+      // BuildKit there knows no gha importer and buildx refuses any cache export: the build would fail.
+      const reason = 'the docker driver on the classic image store neither reads nor writes a build cache'
+      cache = { from: cache.from.filter(spec => !isGhaCacheSpec(spec)), to: cache.to.filter(spec => !isGhaCacheSpec(spec)) }
+      host.warning(`The GitHub Actions cache is not used for this build: ${reason}. Use docker/setup-buildx-action (the docker-container driver) or the containerd image store to cache the build.`)
       actionsCache = { used: false, reason }
     } else if (deps.actionsCache && !deps.actionsCache.usable) {
       // Left out rather than handed to BuildKit, which would retry it for as long as the build lets it.

@@ -13,7 +13,7 @@ import { addWorktree, findMergeBase, isCommitted, repositoryRoot, treePath } fro
 import { isPullRequest, type GitHubContext } from '../github/context.js'
 import { evaluateBudgets, verdictOf, type BudgetResult, type Verdict } from '../budget/evaluate.js'
 import { baseBuildInputs, cacheSpecs, isRemoteContext, measuredFromRegistry, refuseRemoteBase, refuseStdoutOutputs } from '../build/args.js'
-import { builderDriver, runBuild, type BuildDeps, type BuildResult } from '../build/build.js'
+import { imageStore, runBuild, type BuildDeps, type BuildResult } from '../build/build.js'
 import { InputError } from '../config/errors.js'
 import { trivyScans, type Inputs } from '../config/inputs.js'
 import { formatSize } from '../config/size.js'
@@ -134,7 +134,7 @@ const streamedLayerNote = (host: Host) => (digest: string, size: number) => host
  */
 async function exportedBuild(spec: ImageSpec, deps: BuildDeps, context: StageContext, keepLayout: boolean): Promise<Produced> {
   const { host } = context
-  if (spec.inputs['export-mode'] !== 'registry' && (await imageStore(spec, context)) === 'classic') return loadedIntoEngine(spec, deps, context, keepLayout)
+  if (spec.inputs['export-mode'] !== 'registry' && (await imageStore(context.exec, spec.inputs.builder, context.cwd)) === 'classic') return loadedIntoEngine(spec, deps, context, keepLayout)
   if (spec.inputs['export-mode'] === 'folder') {
     const build = await host.group(`Build ${spec.name}`, () => runBuild(spec, deps))
     return { build, source: new OciDirectorySource(build.ociDir!) }
@@ -157,7 +157,7 @@ async function exportedBuild(spec: ImageSpec, deps: BuildDeps, context: StageCon
  */
 async function pushedToStep(spec: ImageSpec, deps: BuildDeps, context: StageContext, keepIn: string | undefined): Promise<Produced> {
   const { host } = context
-  const store = await imageStore(spec, context)
+  const store = await imageStore(context.exec, spec.inputs.builder, context.cwd)
   if (typeof store === 'object') {
     const builder = spec.inputs.builder === '' ? 'the current builder' : `builder "${spec.inputs.builder}"`
     throw new InputError(`Input "${Input.ExportMode}": "registry" needs a builder that reaches 127.0.0.1 of this machine (the docker driver), and ${builder} uses the ${store.driver || 'unknown'} driver: use folder or stream`)
@@ -182,33 +182,6 @@ async function pushedToStep(spec: ImageSpec, deps: BuildDeps, context: StageCont
     throw error
   }
   return { build: { ...build, ...(keepIn ? { ociDir: keepIn } : {}) }, source, layers }
-}
-
-/**
- * Where a build of the docker driver ends up: the engine's image store, the containerd one or the
- * classic one (told by the storage driver's status). Another driver's builder has a store of its own.
- */
-async function imageStore(spec: ImageSpec, context: StageContext): Promise<'containerd' | 'classic' | { driver: string }> {
-  const driver = await builderDriver(context.exec, spec.inputs.builder, context.cwd)
-  if (driver !== 'docker') return { driver }
-  const storage = await context.exec('docker', ['info', '--format', '{{json .DriverStatus}}'], { silent: true, cwd: context.cwd })
-  return storage.exitCode === 0 && isClassicStore(storage.stdout) ? 'classic' : 'containerd'
-}
-
-/**
- * Whether `docker info`'s DriverStatus is a graph driver's: a list of pairs without the containerd
- * snapshotter's `driver-type`. Anything else (no answer, another shape) is taken for the containerd
- * store, where the export is tried and buildx says what it refuses.
- */
-export function isClassicStore(driverStatus: string): boolean {
-  let status: unknown
-  try {
-    status = JSON.parse(driverStatus)
-  } catch {
-    return false
-  }
-  if (!Array.isArray(status) || status.length === 0 || !status.every(pair => Array.isArray(pair) && pair.every(item => typeof item === 'string'))) return false
-  return !status.some((pair: string[]) => pair.some(item => item.startsWith('io.containerd.snapshotter')))
 }
 
 /**
