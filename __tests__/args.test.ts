@@ -81,6 +81,9 @@ describe('getArgs', () => {
     expect(provenance({ load: 'true' }, { run })).toEqual([])
     expect(provenance({ outputs: 'type=docker' }, { run })).toEqual([])
     expect(provenance({}, { run, noDefaultAttestations: true })).toEqual([])
+    // A builder that makes no attestation gets no default; one asked for is passed on (buildx then says why not).
+    expect(provenance({}, { run, noAttestations: true })).toEqual([])
+    expect(provenance({ provenance: 'mode=max' }, { run, noAttestations: true })).toEqual(['type=provenance,mode=max'])
     expect(provenance({}, {})).toEqual([])
     expect(provenance({ attests: 'type=provenance,mode=min' }, { run })).toEqual([`type=provenance,mode=min,builder-id=${run.url}`])
   })

@@ -4,7 +4,7 @@
 // engine under a name of the step's, measured there, and the name removed.
 import { afterAll, expect, it } from '@jest/globals'
 import { spawnSync } from 'node:child_process'
-import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 import type { Report } from '../src/report/report.js'
 import { runActionStep, runActionStepAsync, type StepResult } from './helpers/action.js'
@@ -79,13 +79,24 @@ describeWithEngine('the docker driver on the classic image store', () => {
     expect(step.outputs.imageid).toMatch(/^sha256:[a-f0-9]{64}$/)
   })
 
-  it('builds on a runner (the Actions cache in its environment) pushed and not, without the build cache BuildKit cannot use there', async () => {
+  it('builds on a runner pushed and not, without the build cache and the provenance that BuildKit cannot make there', async () => {
     const context = makeContext()
     made.push(context)
     // A runner's cache service, which the step's layer index uses and BuildKit there cannot.
     const server = new CacheServer()
     await server.start()
-    const runner = { ...CLASSIC, ...server.env(), GITHUB_RUN_ID: String(Date.now()) }
+    // A push to a public repository, where the step (as build-push-action) would add a provenance attestation.
+    const eventFile = path.join(context, 'event.json')
+    writeFileSync(eventFile, JSON.stringify({ repository: { private: false, default_branch: 'main' } }))
+    const runner = {
+      ...CLASSIC,
+      ...server.env(),
+      GITHUB_RUN_ID: String(Date.now()),
+      GITHUB_REPOSITORY: 'acme/shop',
+      GITHUB_SERVER_URL: 'https://github.com',
+      GITHUB_EVENT_NAME: 'push',
+      GITHUB_EVENT_PATH: eventFile
+    }
     const tag = uniqueTag('classic-pushed')
     let pushed: StepResult
     let unpushed: StepResult
@@ -99,6 +110,8 @@ describeWithEngine('the docker driver on the classic image store', () => {
     expect(server.entries.some(entry => entry.finalized && entry.key.startsWith('image-budget-layers-'))).toBe(true)
     for (const step of [pushed, unpushed]) {
       expect(step.stdout).not.toContain('Cache export is not supported')
+      expect(step.stdout).not.toContain('Attestation is not supported')
+      expect(step.stdout).not.toContain('--attest')
       expect(step.exitCode).toBe(0)
       expect(step.stdout).toContain('the docker driver on the classic image store neither reads nor writes a build cache')
     }

@@ -39,6 +39,12 @@ export interface BuildSetting {
   run?: { url: string; privateRepository: boolean }
   /** BUILDX_NO_DEFAULT_ATTESTATIONS is set to a true value: no default provenance. */
   noDefaultAttestations?: boolean
+  /**
+   * The builder makes no attestation (the docker driver on the classic image store, where buildx
+   * fails a build asked for one): no default provenance. build-push-action adds none there either,
+   * as that builder reports no BuildKit version.
+   */
+  noAttestations?: boolean
 }
 
 export interface CacheSpecs {
@@ -125,7 +131,7 @@ export function attestArgs(inputs: Inputs, setting: BuildSetting): string[] {
   const attestsProvenance = inputs.attests.some(attest => isAttestationType('provenance', attest))
   if (inputs.provenance !== '') {
     args.push('--attest', attestationAttributes(`type=provenance,${inputs.provenance}`))
-  } else if (!attestsProvenance && !setting.noDefaultAttestations && setting.run && !hasDockerExporter(inputs)) {
+  } else if (!attestsProvenance && !setting.noDefaultAttestations && !setting.noAttestations && setting.run && !hasDockerExporter(inputs)) {
     const mode = setting.run.privateRepository ? 'mode=min,inline-only=true' : 'mode=max'
     args.push('--attest', `type=provenance,${mode},builder-id=${setting.run.url}`)
   }

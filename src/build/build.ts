@@ -211,6 +211,9 @@ export async function runBuild(config: Config, deps: BuildDeps): Promise<BuildRe
   const inputs = config.inputs
   for (const secret of config.secrets) host.setSecret(secret.value)
 
+  // Asked once, and only when a default depends on it.
+  let store: ReturnType<typeof imageStore> | undefined
+  const classicStore = async (): Promise<boolean> => (await (store ??= imageStore(exec, inputs.builder, cwd))) === 'classic'
   let cache = deps.buildCache ?? cacheSpecs(inputs, config.name, env)
   let actionsCache: BuildResult['actionsCache']
   if ([...cache.from, ...cache.to].some(isGhaCacheSpec)) {
@@ -219,7 +222,7 @@ export async function runBuild(config: Config, deps: BuildDeps): Promise<BuildRe
       const reason = `buildx ${version} predates the GitHub Actions cache service v2 (buildx ${MIN_BUILDX_FOR_GHA_CACHE} or newer, with BuildKit ${MIN_BUILDKIT_FOR_GHA_CACHE} or newer)`
       host.warning(`${reason}: the type=gha cache will not be read or written. Use docker/setup-buildx-action to get a recent buildx.`)
       actionsCache = { used: false, reason }
-    } else if ((await imageStore(exec, inputs.builder, cwd)) === 'classic') {
+    } else if (await classicStore()) {
       // BuildKit there knows no gha importer and buildx refuses any cache export: the build would fail.
       const reason = 'the docker driver on the classic image store neither reads nor writes a build cache'
       cache = { from: cache.from.filter(spec => !isGhaCacheSpec(spec)), to: cache.to.filter(spec => !isGhaCacheSpec(spec)) }
@@ -259,8 +262,10 @@ export async function runBuild(config: Config, deps: BuildDeps): Promise<BuildRe
   }
   const driver = inputs.push && inputs.load ? await builderDriver(exec, inputs.builder, cwd) : ''
   const called = inputs.call !== '' ? { ...inputs, call: callSpec(inputs.call) } : inputs
+  const defaultProvenance = github !== undefined && inputs.provenance === '' && inputs.call === ''
   const args = getArgs(called, cache, paths, {
     driver,
+    ...(defaultProvenance && (await classicStore()) ? { noAttestations: true } : {}),
     ...(github ? { run: { url: github.runAttemptUrl, privateRepository: github.privateRepository } } : {}),
     noDefaultAttestations: /^(1|true|t)$/i.test(env.BUILDX_NO_DEFAULT_ATTESTATIONS ?? '')
   })
