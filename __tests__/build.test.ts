@@ -76,6 +76,20 @@ describe('runBuild', () => {
     }
   })
 
+  it('names the inputs that asked for an attestation the builder does not make', async () => {
+    const exec = scriptedExec({
+      'docker buildx build': { exitCode: 1, stderr: 'ERROR: failed to build: Attestation is not supported for the docker driver.\nSwitch to a different driver, or turn on the containerd image store, and try again.\n' }
+    })
+    const workDir = mkdtempSync(path.join(os.tmpdir(), 'image-budget-build-'))
+    try {
+      const attempt = runBuild(await configOf({ sbom: 'true', provenance: 'mode=max' }), { exec, host: new RecordingHost(), clock: { now: () => 0 }, env: {}, workDir, cwd: '/repo' })
+      await expect(attempt).rejects.toThrow(BuildError)
+      await expect(attempt).rejects.toThrow('Input "provenance", Input "sbom" ask for an attestation, which the docker driver on the classic image store does not make')
+    } finally {
+      rmSync(workDir, { recursive: true, force: true })
+    }
+  })
+
   it('masks secret values and keeps the failing output for the error', async () => {
     const host = new RecordingHost()
     const exec = scriptedExec({ 'docker buildx build': { exitCode: 1, stderr: '#5 [2/2] RUN make\n#5 0.12 boom\n#5 ERROR: exit code 2\nERROR: failed to solve: exit code 2\n' } })

@@ -151,6 +151,11 @@ describeWithEngine('the docker driver on the classic image store', () => {
     expect(failed.stdout).toMatch(/docker buildx build failed \(exit code 1\)/)
     expect(failed.stdout).not.toContain('could not be removed')
 
+    // An attestation asked for: buildx refuses it there, and the step names the input.
+    const attested = runActionStep(context, { platforms: 'linux/amd64', sbom: 'true' }, CLASSIC)
+    expect(attested.exitCode).toBe(1)
+    expect(attested.stdout).toContain('Input "sbom" asks for an attestation, which the docker driver on the classic image store does not make')
+
     // Two platforms: refused before building, naming the input and what would build them.
     const two = runActionStep(context, { platforms: 'linux/amd64,linux/arm64' }, CLASSIC)
     expect(two.exitCode).toBe(1)

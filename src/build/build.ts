@@ -3,6 +3,7 @@ import * as path from 'node:path'
 import type { Readable } from 'node:stream'
 import { Input, MIN_BUILDKIT_FOR_GHA_CACHE, MIN_BUILDX_FOR_GHA_CACHE } from '../constants.js'
 import type { Config } from '../config/config.js'
+import type { Inputs } from '../config/inputs.js'
 import type { Clock, Exec, Host } from '../host.js'
 import { isGhaCacheSpec, type ActionsCacheState } from './actions-cache.js'
 import { cacheSpecs, getArgs, measuredFromRegistry, parseDriver, type BuildPaths, type CacheSpecs } from './args.js'
@@ -134,7 +135,8 @@ export function parseChecks(stdout: string): CheckWarning[] | undefined {
 /** buildx's refusal of `--builder` for the `docker` driver of another endpoint, in the user's terms. */
 const OTHER_CONTEXT_BUILDER = /use `docker --context=(\S+) buildx` to switch to context/
 
-function explainFailure(output: string, builder: string): string | undefined {
+function explainFailure(output: string, inputs: Inputs): string | undefined {
+  const builder = inputs.builder
   const otherContext = OTHER_CONTEXT_BUILDER.exec(output)
   if (otherContext) {
     return (
@@ -144,10 +146,16 @@ function explainFailure(output: string, builder: string): string | undefined {
     )
   }
   if (isEngineUnreachable(output)) return 'The Docker engine is not reachable: start it, or check DOCKER_HOST and DOCKER_CONTEXT.'
+  if (/Attestation is not supported for the docker driver/.test(output)) {
+    const asked = [Input.Provenance, Input.Sbom, Input.Attests].filter(name => (name === Input.Attests ? inputs.attests.length > 0 : inputs[name] !== ''))
+    return (
+      `${asked.length === 0 ? 'The build' : asked.map(name => `Input "${name}"`).join(', ')} ${asked.length === 1 ? 'asks' : 'ask'} for an attestation, which the docker driver on the classic image store does not make: ` +
+      'leave it out, or build with the docker-container driver (docker/setup-buildx-action) or the containerd image store.'
+    )
+  }
   return undefined
 }
 
-/** The digest the registry gives the first pushed tag (what a pull of that tag resolves to). */
 /** The driver of the builder a build runs on (`docker`, `docker-container`, ...), from `buildx inspect`. */
 export async function builderDriver(exec: Exec, builder: string, cwd: string): Promise<string> {
   const builderArgs = builder !== '' ? ['--builder', builder] : []
@@ -181,6 +189,7 @@ export function isClassicStore(driverStatus: string): boolean {
   return !status.some((pair: string[]) => pair.some(item => item.startsWith('io.containerd.snapshotter')))
 }
 
+/** The digest the registry gives the first pushed tag (what a pull of that tag resolves to). */
 export async function pushedDigest(exec: Exec, tag: string, cwd: string): Promise<string | undefined> {
   const inspected = await exec('docker', ['buildx', 'imagetools', 'inspect', tag, '--format', '{{json .Manifest}}'], { silent: true, cwd })
   if (inspected.exitCode !== 0) return undefined
@@ -280,12 +289,12 @@ export async function runBuild(config: Config, deps: BuildDeps): Promise<BuildRe
     const checks = method === 'check' ? parseChecks(result.stdout) : undefined
     // A check that finds something exits 1; anything else non-zero is a failure of the build itself.
     if (result.exitCode !== 0 && checks === undefined) {
-      throw new BuildError(explainFailure(output, inputs.builder) ?? `docker buildx build --call ${inputs.call} failed (exit code ${result.exitCode})\n${describeFailure(output)}`)
+      throw new BuildError(explainFailure(output, inputs) ?? `docker buildx build --call ${inputs.call} failed (exit code ${result.exitCode})\n${describeFailure(output)}`)
     }
     return { ...progress, seconds, metadata: {}, ...(actionsCache ? { actionsCache } : {}), call: { method, output: result.stdout, ...(checks ? { checks } : {}) } }
   }
   if (result.exitCode !== 0) {
-    const explained = explainFailure(output, inputs.builder)
+    const explained = explainFailure(output, inputs)
     if (explained) throw new BuildError(`${explained}\n${describeFailure(output)}`)
     throw new BuildError(`docker buildx build failed (exit code ${result.exitCode})\n${describeFailure(output)}`)
   }
