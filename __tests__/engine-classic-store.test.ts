@@ -3,7 +3,8 @@
 // reached with DOCKER_CONTEXT, as a user reaches an engine. An unpushed build is loaded into that
 // engine under a name of the step's, measured there, and the name removed.
 import { afterAll, expect, it } from '@jest/globals'
-import { spawnSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 import type { Report } from '../src/report/report.js'
@@ -117,6 +118,28 @@ describeWithEngine('the docker driver on the classic image store', () => {
     }
     expect(pushed.outputs.digest).toBe(await registryDigest(tag))
     expect(readReport(pushed.outputs.report).platforms.map(platform => platform.size)).toEqual(readReport(unpushed.outputs.report).platforms.map(platform => platform.size))
+  })
+
+  it('builds the merge base there too to compare with, and leaves neither build\'s name in the engine', () => {
+    const root = makeContext(COPY_ONLY)
+    made.push(root)
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: root, encoding: 'utf8' })
+    git('init', '-q', '-b', 'main')
+    git('add', '-A')
+    git('commit', '-q', '-m', 'the image')
+    writeFileSync(path.join(root, 'added.bin'), randomBytes(50_000))
+    writeFileSync(path.join(root, 'Dockerfile'), `${COPY_ONLY}COPY added.bin /added.bin\n`)
+    git('add', '-A')
+    git('commit', '-q', '-m', 'a file more')
+    const measuredNames = () => imagesOf(CLASSIC).filter(image => /image-budget-[a-f0-9]{24}:measured/.test(image))
+    const before = measuredNames()
+    const step = runActionStep(root, { platforms: 'linux/amd64', baseline: 'build', 'baseline-ref': 'HEAD~1' }, CLASSIC)
+    expect(step.exitCode).toBe(0)
+    const report = readReport(step.outputs.report)
+    expect(report.baseline).toMatchObject({ source: 'build', reference: git('rev-parse', 'HEAD~1').trim() })
+    expect(report.platforms[0].delta).toMatchObject({ size: 50_000 })
+    expect(step.stdout.match(/loaded into the engine as image-budget-[a-f0-9]{24}:measured/g)).toHaveLength(2)
+    expect(measuredNames()).toEqual(before)
   })
 
   it('keeps the user\'s tags in the engine with load: true, and removes only its own', () => {

@@ -388,6 +388,7 @@ async function buildBaseline(spec: ImageSpec, context: StageContext): Promise<Co
   const base: ImageSpec = { ...spec, name: `${spec.name} at ${short}`, inputs: derived.inputs }
   const baseCwd = inTree(context.cwd).path
   let removeTree: (() => Promise<void>) | undefined
+  let release: (() => Promise<void>) | undefined
   try {
     removeTree = await addWorktree(exec, root, commit, tree)
     const file = derived.inputs.file !== '' ? derived.inputs.file : path.join(derived.inputs.context, 'Dockerfile')
@@ -413,6 +414,7 @@ async function buildBaseline(spec: ImageSpec, context: StageContext): Promise<Co
       baseContext,
       false
     )
+    release = built.release
     const platforms: PlatformReport[] = []
     const measured = await measure(base, { dockerfile }, { source: built.source!, layers: built.layers }, baseContext, platform => platforms.push(platform))
     host.info(`Baseline built from ${commit}`)
@@ -422,6 +424,8 @@ async function buildBaseline(spec: ImageSpec, context: StageContext): Promise<Co
     host.warning(`The baseline could not be built from ${commit}: ${message}`)
     return { missing: `the merge base ${short} could not be built (${message.split('\n')[0]})`, failed: true }
   } finally {
+    // What the base's build left in the engine (on the classic store) goes once it is measured.
+    await release?.().catch((error: Error) => host.warning(error.message))
     await removeTree?.()
   }
 }
