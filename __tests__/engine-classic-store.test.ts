@@ -179,6 +179,13 @@ describeWithEngine('the docker driver on the classic image store', () => {
     expect(attested.exitCode).toBe(1)
     expect(attested.stdout).toContain('Input "sbom" asks for an attestation, which the docker driver on the classic image store does not make')
 
+    // A bake definition, whose targets are each read from an OCI layout: refused before baking.
+    writeFileSync(path.join(context, 'docker-bake.hcl'), 'group "default" {\n  targets = ["app"]\n}\ntarget "app" {\n  context = "."\n  platforms = ["linux/amd64"]\n}\n')
+    const baked = runActionStep(context, { files: 'docker-bake.hcl' }, CLASSIC)
+    expect(baked.exitCode).toBe(1)
+    expect(baked.stdout).toContain('Input "files": a bake definition needs the docker-container driver (docker/setup-buildx-action) or the containerd image store')
+    expect(baked.stdout).not.toMatch(/\[command\]\S*docker buildx bake (?!--print)/)
+
     // Two platforms: refused before building, naming the input and what would build them.
     const two = runActionStep(context, { platforms: 'linux/amd64,linux/arm64' }, CLASSIC)
     expect(two.exitCode).toBe(1)

@@ -9,7 +9,7 @@ import { Input } from '../constants.js'
 import type { Exec, Host } from '../host.js'
 import { slugOf } from '../names.js'
 import { attestationAttributes } from './args.js'
-import { BuildError, builderDriver, pushedDigest, type BuildResult } from './build.js'
+import { BuildError, builderDriver, imageStore, pushedDigest, type BuildResult } from './build.js'
 import { describeFailure, isEngineUnreachable, parseProgress } from './progress.js'
 
 /** Whether the inputs ask for a bake definition rather than one Dockerfile. */
@@ -163,6 +163,12 @@ export async function runBake(
   targets: ReadonlyArray<{ name: string; tags: readonly string[] }>,
   deps: { exec: Exec; host: Host; cwd: string; dir: string; clock: { now(): number } }
 ): Promise<Map<string, BuildResult>> {
+  if ((await imageStore(deps.exec, inputs.builder, deps.cwd)) === 'classic') {
+    // Every target is measured from the OCI layout bake exports, which that builder does not write.
+    throw new InputError(
+      `Input "${Input.Files}": a bake definition needs the docker-container driver (docker/setup-buildx-action) or the containerd image store, and this engine's docker driver keeps images in the classic store, from which buildx exports no OCI layout`
+    )
+  }
   const driver = inputs.push && inputs.load ? await builderDriver(deps.exec, inputs.builder, deps.cwd) : ''
   const args = bakeArgs(inputs, targets.map(target => target.name), deps.dir, driver)
   const started = deps.clock.now()
