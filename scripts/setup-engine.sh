@@ -194,10 +194,29 @@ CFG
   for _ in $(seq 1 50); do curl -fsS "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1 && break; sleep 0.2; done
 fi
 
+# bridge NAME CIDR: a bridge without uplink for the containers of one more engine.
+bridge() {
+  ip link show "$1" >/dev/null 2>&1 && return
+  ip link add "$1" type bridge
+  ip addr add "$2" dev "$1"
+  ip link set "$1" up
+}
+# engine_answers SOCKET: whether a dockerd serves there.
+engine_answers() { DOCKER_HOST=unix://$1 "$DOCKER" info >/dev/null 2>&1; }
+# await_engine SOCKET LOG WHAT: waits (30 s at most) for a dockerd to answer, else shows its log and stops.
+await_engine() {
+  for _ in $(seq 1 150); do engine_answers "$1" && return; sleep 0.2; done
+  tail -n 30 "$2" >&2
+  echo "$3 did not start" >&2
+  exit 1
+}
+# context_for NAME SOCKET: a Docker context that reaches the engine, as users select one.
+context_for() { "$DOCKER" context inspect "$1" >/dev/null 2>&1 || "$DOCKER" context create "$1" --docker "host=unix://$2" >/dev/null; }
+
 # A second engine on its own socket, with its own containerd and a bridge without network: the way
 # users reach a remote builder (DOCKER_HOST or a docker context).
 remote_sock=$REMOTE_ROOT/run/docker.sock
-if ! DOCKER_HOST=unix://$remote_sock "$DOCKER" info >/dev/null 2>&1; then
+if ! engine_answers "$remote_sock"; then
   log "starting the second engine on $remote_sock"
   mkdir -p "$REMOTE_ROOT"/{run,exec,data,containerd/root,containerd/state}
   cat >"$REMOTE_ROOT/containerd.toml" <<CFG
@@ -212,47 +231,33 @@ CFG
     nohup containerd --config "$REMOTE_ROOT/containerd.toml" >/var/log/image-budget-remote-containerd.log 2>&1 &
   fi
   containerd_ready "$REMOTE_ROOT/run/containerd.sock"
-  if ! ip link show ibremote0 >/dev/null 2>&1; then
-    ip link add ibremote0 type bridge
-    ip addr add 10.217.0.1/24 dev ibremote0
-    ip link set ibremote0 up
-  fi
+  bridge ibremote0 10.217.0.1/24
   echo '{"features":{"containerd-snapshotter":true}}' >"$REMOTE_ROOT/daemon.json"
   if ! pgrep -f "dockerd --config-file $REMOTE_ROOT/daemon.json" >/dev/null; then
     nohup dockerd --config-file "$REMOTE_ROOT/daemon.json" --containerd="$REMOTE_ROOT/run/containerd.sock" \
       --data-root "$REMOTE_ROOT/data" --exec-root "$REMOTE_ROOT/exec" --pidfile "$REMOTE_ROOT/run/docker.pid" \
       -H "unix://$remote_sock" --bridge=ibremote0 --iptables=false >/var/log/image-budget-remote-dockerd.log 2>&1 &
   fi
-  for _ in $(seq 1 150); do DOCKER_HOST=unix://$remote_sock "$DOCKER" info >/dev/null 2>&1 && break; sleep 0.2; done
-  DOCKER_HOST=unix://$remote_sock "$DOCKER" info >/dev/null 2>&1 ||
-    { tail -n 30 /var/log/image-budget-remote-dockerd.log >&2; echo "the second dockerd did not start" >&2; exit 1; }
+  await_engine "$remote_sock" /var/log/image-budget-remote-dockerd.log "the second dockerd"
 fi
-"$DOCKER" context inspect image-budget-remote >/dev/null 2>&1 ||
-  "$DOCKER" context create image-budget-remote --docker "host=unix://$remote_sock" >/dev/null
+context_for image-budget-remote "$remote_sock"
 
 # A third engine on the classic image store (overlay2), what GitHub's runners have unless told
 # otherwise; its dockerd runs a containerd of its own.
 classic_sock=$CLASSIC_ROOT/run/docker.sock
-if ! DOCKER_HOST=unix://$classic_sock "$DOCKER" info >/dev/null 2>&1; then
+if ! engine_answers "$classic_sock"; then
   log "starting the classic-store engine on $classic_sock"
   mkdir -p "$CLASSIC_ROOT"/{run,exec,data}
-  if ! ip link show ibclassic0 >/dev/null 2>&1; then
-    ip link add ibclassic0 type bridge
-    ip addr add 10.218.0.1/24 dev ibclassic0
-    ip link set ibclassic0 up
-  fi
+  bridge ibclassic0 10.218.0.1/24
   echo '{"features":{"containerd-snapshotter":false},"storage-driver":"overlay2"}' >"$CLASSIC_ROOT/daemon.json"
   if ! pgrep -f "dockerd --config-file $CLASSIC_ROOT/daemon.json" >/dev/null; then
     nohup dockerd --config-file "$CLASSIC_ROOT/daemon.json" --data-root "$CLASSIC_ROOT/data" --exec-root "$CLASSIC_ROOT/exec" \
       --pidfile "$CLASSIC_ROOT/run/docker.pid" -H "unix://$classic_sock" --bridge=ibclassic0 --iptables=false \
       >/var/log/image-budget-classic-dockerd.log 2>&1 &
   fi
-  for _ in $(seq 1 150); do DOCKER_HOST=unix://$classic_sock "$DOCKER" info >/dev/null 2>&1 && break; sleep 0.2; done
-  DOCKER_HOST=unix://$classic_sock "$DOCKER" info >/dev/null 2>&1 ||
-    { tail -n 30 /var/log/image-budget-classic-dockerd.log >&2; echo "the classic-store dockerd did not start" >&2; exit 1; }
+  await_engine "$classic_sock" /var/log/image-budget-classic-dockerd.log "the classic-store dockerd"
 fi
-"$DOCKER" context inspect image-budget-classic >/dev/null 2>&1 ||
-  "$DOCKER" context create image-budget-classic --docker "host=unix://$classic_sock" >/dev/null
+context_for image-budget-classic "$classic_sock"
 
 "$DOCKER" version --format 'engine: Docker {{.Server.Version}}' >&2
 "$DOCKER" buildx version >&2

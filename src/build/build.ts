@@ -66,6 +66,8 @@ export interface BuildDeps {
   pushTo?: string
   /** The image is loaded into the engine under this name instead of exported (see BuildPaths.loadAs). */
   loadAs?: string
+  /** Where the builder keeps images, when the caller has asked already (see imageStore). */
+  imageStore?: ImageStore
   /** The workflow run, for the default provenance attestation and the Git context's token. */
   run?: { runAttemptUrl: string; privateRepository: boolean; serverUrl: string; token: string; repository: string }
 }
@@ -166,7 +168,9 @@ export async function builderDriver(exec: Exec, builder: string, cwd: string): P
  * Where a build of the docker driver ends up: the engine's image store, the containerd one or the
  * classic one (told by the storage driver's status). Another driver's builder has a store of its own.
  */
-export async function imageStore(exec: Exec, builder: string, cwd: string): Promise<'containerd' | 'classic' | { driver: string }> {
+export type ImageStore = 'containerd' | 'classic' | { driver: string }
+
+export async function imageStore(exec: Exec, builder: string, cwd: string): Promise<ImageStore> {
   const driver = await builderDriver(exec, builder, cwd)
   if (driver !== 'docker') return { driver }
   const storage = await exec('docker', ['info', '--format', '{{json .DriverStatus}}'], { silent: true, cwd })
@@ -220,8 +224,8 @@ export async function runBuild(config: Config, deps: BuildDeps): Promise<BuildRe
   const inputs = config.inputs
   for (const secret of config.secrets) host.setSecret(secret.value)
 
-  // Asked once, and only when a default depends on it.
-  let store: ReturnType<typeof imageStore> | undefined
+  // Asked once, and only when a default depends on it, unless the caller knows it.
+  let store: Promise<ImageStore> | undefined = deps.imageStore === undefined ? undefined : Promise.resolve(deps.imageStore)
   const classicStore = async (): Promise<boolean> => (await (store ??= imageStore(exec, inputs.builder, cwd))) === 'classic'
   let cache = deps.buildCache ?? cacheSpecs(inputs, config.name, env)
   let actionsCache: BuildResult['actionsCache']

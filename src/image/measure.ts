@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises'
 import { inspectSecretCandidate, isSecretCandidate, type SecretFinding } from '../analysis/secret-files.js'
 import type { BlobSource } from './blobs.js'
 import { isAttestationDescriptor, isAttestationManifest, notAnImage } from './image-kinds.js'
-import { compressionOf, decompressor } from './decompress.js'
+import { compressionOf, decompressor, type Compression } from './decompress.js'
 import { entryKind, EntryKind, OverlayFilesystem, type FileVisitor, type HiddenVersion, type VisibleDirectory, type VisibleFile } from './filesystem.js'
 import { LayerStoreError, type EntryVisitor, type LayerStore, type LayerSummary } from './layer-store.js'
 import { PackageAttributor, type PackageMeasurement, type UnpackagedBytes } from './package-usage.js'
@@ -209,7 +209,6 @@ export async function readLayer(
     return stored.summary
   }
   onRead?.()
-  const compression = compressionOf(layer.mediaType)
   const { writer, commit } = await store.writer(layer.digest)
   let size = 0
   let files = 0
@@ -254,7 +253,10 @@ export async function readLayer(
   // Which stream failed first: a blob that does not decode may be another blob, and its digest says so.
   let failed: 'blob' | 'decoder' | undefined
   let packages: LayerPackages | undefined
+  let compression: Compression = 'none'
   try {
+    // Inside the try: a media type of no known compression is the image's fault, told as such.
+    compression = compressionOf(layer.mediaType)
     const transform = decompressor(compression)
     const blob = await source.open(layer)
     blob.once('error', () => (failed ??= 'blob'))

@@ -134,19 +134,22 @@ const streamedLayerNote = (host: Host) => (digest: string, size: number) => host
  */
 async function exportedBuild(spec: ImageSpec, deps: BuildDeps, context: StageContext, keepLayout: boolean): Promise<Produced> {
   const { host } = context
-  if (spec.inputs['export-mode'] !== 'registry' && (await imageStore(context.exec, spec.inputs.builder, context.cwd)) === 'classic') return loadedIntoEngine(spec, deps, context, keepLayout)
-  if (spec.inputs['export-mode'] === 'folder') {
-    const build = await host.group(`Build ${spec.name}`, () => runBuild(spec, deps))
-    return { build, source: new OciDirectorySource(build.ociDir!) }
-  }
   const keepIn = keepLayout ? path.join(deps.workDir, 'oci') : undefined
   if (spec.inputs['export-mode'] === 'registry') return pushedToStep(spec, deps, context, keepIn)
+  // Asked here once: the build's defaults depend on it too.
+  const store = await imageStore(context.exec, spec.inputs.builder, context.cwd)
+  const known = { ...deps, imageStore: store }
+  if (store === 'classic') return loadedIntoEngine(spec, known, context, keepLayout)
+  if (spec.inputs['export-mode'] === 'folder') {
+    const build = await host.group(`Build ${spec.name}`, () => runBuild(spec, known))
+    return { build, source: new OciDirectorySource(build.ociDir!) }
+  }
   const layers = await openLayers(spec, context)
   const source = new StreamedLayoutSource(`the build of ${spec.name}`, () => {
     throw new BlobIntegrityError(`the build of ${spec.name} exported no image to read`)
   })
   const exportTo = (stdout: Readable): Promise<void> => source.readFrom({ stream: stdout, finished: Promise.resolve() }, layers.store, streamedLayerNote(host), keepIn)
-  const build = await host.group(`Build ${spec.name}`, () => runBuild(spec, { ...deps, exportTo }))
+  const build = await host.group(`Build ${spec.name}`, () => runBuild(spec, { ...known, exportTo }))
   return { build: { ...build, ...(keepIn ? { ociDir: keepIn } : {}) }, source, layers }
 }
 
@@ -173,7 +176,7 @@ async function pushedToStep(spec: ImageSpec, deps: BuildDeps, context: StageCont
   let build: BuildResult
   let source: BlobSource
   try {
-    build = await host.group(`Build ${spec.name}`, () => runBuild(spec, { ...deps, pushTo }))
+    build = await host.group(`Build ${spec.name}`, () => runBuild(spec, { ...deps, pushTo, imageStore: store }))
     source = await sink.finish()
     const { blobs, bytes, layersHad } = sink.traffic
     host.info(`The build sent ${blobs} blobs (${formatSize(bytes)}) to the step; ${layersHad.size} layers read before were not sent`)
