@@ -15,9 +15,8 @@ import { emptyReport } from '../src/report/report.js'
 import type { Exec } from '../src/host.js'
 import { depsFor, RecordingHost } from './helpers/host.js'
 import { commitFiles, git } from './helpers/git.js'
-import { useTempDirs } from './helpers/temp.js'
+import { tempDir } from './helpers/temp.js'
 
-const tempDir = useTempDirs()
 const exec = createExec()
 
 /** main with two commits, and a feature branch of one more from the first: returns the repository and its commits. */

@@ -1,6 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import * as os from 'node:os'
+import { writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { baselineFromImage, baselineFromReport, BaselineError, computeDelta, readBaselineFile } from '../src/baseline/baseline.js'
 import { OciDirectorySource } from '../src/image/blobs.js'
@@ -15,6 +14,7 @@ import { emptyReport, type PackageReport, type PlatformReport, type Report } fro
 import { markdownSummary } from '../src/report/summary.js'
 import { useCacheServer } from './helpers/cache-server.js'
 import { RecordingHost } from './helpers/host.js'
+import { removeTempDir, tempDir } from './helpers/temp.js'
 
 function platform(size: number, layers: Array<[string, number, number?]>, stages?: Array<[string, number]>): PlatformReport {
   return {
@@ -64,7 +64,7 @@ describe('computeDelta', () => {
   })
 
   it('pairs a layer with a registry baseline by its history, whatever text the Dockerfile gives it', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'image-budget-registry-baseline-'))
+    const dir = tempDir('image-budget-registry-baseline-')
     const layer = (bytes: number, createdBy: string) => ({ blob: Buffer.alloc(bytes, 1), mediaType: 'application/vnd.oci.image.layer.v1.tar', createdBy })
     // The base image's history, as BuildKit writes it: RUN with its shell, COPY without --from.
     writeLayout(dir, [{ os: 'linux', architecture: 'amd64', layers: [layer(1024, 'COPY /out/ /app/ # buildkit'), layer(1536, 'RUN |1 V=1 /bin/sh -c ./build.sh # buildkit')] }])
@@ -75,7 +75,6 @@ describe('computeDelta', () => {
     grown.layers[1].createdBy = 'RUN |1 V=1 /bin/sh -c ./build.sh # buildkit'
     const delta = computeDelta(grown, baseline.platforms[0])
     expect(delta.instructions).toEqual([{ name: 'RUN ./build.sh', line: 12, bytes: 1000 }])
-    rmSync(dir, { recursive: true, force: true })
   })
 
   it('budgets the increase in bytes or percent, and says nothing without a baseline', () => {
@@ -110,7 +109,7 @@ describe('computeDelta', () => {
   })
 
   it('refuses a file that is not a report, naming the input', async () => {
-    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'image-budget-baseline-')), 'x.json')
+    const file = path.join(tempDir('image-budget-baseline-'), 'x.json')
     writeFileSync(file, '{"hello": 1}')
     await expect(readBaselineFile(file, 'x.json')).rejects.toThrow(BaselineError)
     await expect(readBaselineFile(file, 'x.json')).rejects.toThrow('Input "baseline": "x.json" is not an image-budget report of schema version 1')
@@ -136,11 +135,11 @@ describe('baseline: auto, through the Actions cache (cache service v2, local ser
     ...extra
   })
   // The folder's path stays the same between runs, as RUNNER_TEMP does on a runner.
-  const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'image-budget-kept-')), 'baseline')
+  const dir = path.join(tempDir('image-budget-kept-'), 'baseline')
   const deps = (github: GitHubContext, host = new RecordingHost()): BaselineDeps => ({ host, cwd: '/', env: {}, fetch: globalThis.fetch, cache: actionsCacheBackend, github, dir })
 
   it('keeps the report of a push to the default branch, and a pull request compares with it', async () => {
-    const reportFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'image-budget-report-')), 'api.json')
+    const reportFile = path.join(tempDir('image-budget-report-'), 'api.json')
     writeFileSync(reportFile, JSON.stringify(reportWith(base)))
     const inputs = getInputs(() => '')
     expect(await saveBaseline(inputs, 'api', reportFile, deps(context('push', { branch: 'feature' })))).toBe(false)
@@ -158,7 +157,7 @@ describe('baseline: auto, through the Actions cache (cache service v2, local ser
   })
 
   it('baseline: build keeps the report of the default branch and takes it first, as auto does', async () => {
-    const reportFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'image-budget-report-')), 'web.json')
+    const reportFile = path.join(tempDir('image-budget-report-'), 'web.json')
     writeFileSync(reportFile, JSON.stringify(reportWith(base)))
     const inputs = getInputs(name => (name === 'baseline' ? 'build' : ''))
     expect(await saveBaseline(inputs, 'web', reportFile, deps(context('push')))).toBe(true)
@@ -210,7 +209,7 @@ describe('package changes against the baseline', () => {
   })
 
   it('reads the packages of a baseline file, and names a package field that is wrong', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'image-budget-pkg-baseline-'))
+    const dir = tempDir('image-budget-pkg-baseline-')
     try {
       const file = path.join(dir, 'old.json')
       writeFileSync(file, JSON.stringify(reportWith(before)))
@@ -220,7 +219,7 @@ describe('package changes against the baseline', () => {
       writeFileSync(file, JSON.stringify(broken))
       await expect(readBaselineFile(file, 'old.json')).rejects.toThrow('platforms[0].packages[1].bytes is -5, not a whole, non-negative number')
     } finally {
-      rmSync(dir, { recursive: true, force: true })
+      removeTempDir(dir)
     }
   })
 })

@@ -1,13 +1,12 @@
 import { describe, expect, it } from '@jest/globals'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import * as os from 'node:os'
-import * as path from 'node:path'
+import { writeFileSync } from 'node:fs'
 import { BuildError, runBuild } from '../src/build/build.js'
 import { loadConfig } from '../src/config/config.js'
 import { getInputs } from '../src/config/inputs.js'
 import { createExec } from '../src/exec.js'
 import type { Exec, ExecResult } from '../src/host.js'
 import { RecordingHost } from './helpers/host.js'
+import { removeTempDir, tempDir } from './helpers/temp.js'
 
 async function configOf(values: Record<string, string>) {
   return loadConfig(getInputs(name => values[name] ?? ''), { cwd: '/repo', readText: async () => '', exists: async () => false })
@@ -34,7 +33,7 @@ describe('runBuild', () => {
   it('warns that a buildx older than 0.21 cannot use the GHA cache it defaults to on GitHub', async () => {
     const host = new RecordingHost()
     const exec = scriptedExec({ 'docker buildx version': { stdout: 'github.com/docker/buildx 0.13.1+ds1 0.13.1+ds1-3\n' } })
-    const workDir = mkdtempSync(path.join(os.tmpdir(), 'image-budget-build-'))
+    const workDir = tempDir('image-budget-build-')
     await runBuild(await configOf({ name: 'api' }), { exec, host, clock: { now: () => 0 }, env: runner, workDir, cwd: '/repo' })
     expect(host.warnings.map(warning => warning.message)).toEqual([expect.stringMatching(/^buildx 0\.13\.1 predates the GitHub Actions cache service v2/)])
     const build = exec.calls.find(call => call[1] === 'buildx' && call[2] === 'build')!
@@ -44,7 +43,7 @@ describe('runBuild', () => {
   it('says nothing with a recent buildx, and asks nothing when the GHA cache is not used', async () => {
     const host = new RecordingHost()
     const recent = scriptedExec({ 'docker buildx version': { stdout: 'github.com/docker/buildx v0.21.2 1234abc\n' } })
-    const workDir = mkdtempSync(path.join(os.tmpdir(), 'image-budget-build-'))
+    const workDir = tempDir('image-budget-build-')
     await runBuild(await configOf({ name: 'api' }), { exec: recent, host, clock: { now: () => 0 }, env: runner, workDir, cwd: '/repo' })
     const local = scriptedExec({})
     await runBuild(await configOf({ name: 'api' }), { exec: local, host, clock: { now: () => 0 }, env: {}, workDir, cwd: '/repo' })
@@ -62,7 +61,7 @@ describe('runBuild', () => {
       'docker buildx inspect': { stdout: 'Name: default\nDriver: docker\n' },
       'docker info --format {{json .DriverStatus}}': { stdout: `${driverStatus}\n` }
     })
-    const workDir = mkdtempSync(path.join(os.tmpdir(), 'image-budget-build-'))
+    const workDir = tempDir('image-budget-build-')
     try {
       const result = await runBuild(await configOf({ name: 'api' }), { exec, host, clock: { now: () => 0 }, env: runner, workDir, cwd: '/repo' })
       const build = exec.calls.find(call => call[1] === 'buildx' && call[2] === 'build')!
@@ -72,7 +71,7 @@ describe('runBuild', () => {
         used ? [] : ['The GitHub Actions cache is not used for this build: the docker driver on the classic image store neither reads nor writes a build cache. Use docker/setup-buildx-action (the docker-container driver) or the containerd image store to cache the build.']
       )
     } finally {
-      rmSync(workDir, { recursive: true, force: true })
+      removeTempDir(workDir)
     }
   })
 
@@ -80,20 +79,20 @@ describe('runBuild', () => {
     const exec = scriptedExec({
       'docker buildx build': { exitCode: 1, stderr: 'ERROR: failed to build: Attestation is not supported for the docker driver.\nSwitch to a different driver, or turn on the containerd image store, and try again.\n' }
     })
-    const workDir = mkdtempSync(path.join(os.tmpdir(), 'image-budget-build-'))
+    const workDir = tempDir('image-budget-build-')
     try {
       const attempt = runBuild(await configOf({ sbom: 'true', provenance: 'mode=max' }), { exec, host: new RecordingHost(), clock: { now: () => 0 }, env: {}, workDir, cwd: '/repo' })
       await expect(attempt).rejects.toThrow(BuildError)
       await expect(attempt).rejects.toThrow('Input "provenance", Input "sbom" ask for an attestation, which the docker driver on the classic image store does not make')
     } finally {
-      rmSync(workDir, { recursive: true, force: true })
+      removeTempDir(workDir)
     }
   })
 
   it('masks secret values and keeps the failing output for the error', async () => {
     const host = new RecordingHost()
     const exec = scriptedExec({ 'docker buildx build': { exitCode: 1, stderr: '#5 [2/2] RUN make\n#5 0.12 boom\n#5 ERROR: exit code 2\nERROR: failed to solve: exit code 2\n' } })
-    const workDir = mkdtempSync(path.join(os.tmpdir(), 'image-budget-build-'))
+    const workDir = tempDir('image-budget-build-')
     const attempt = runBuild(await configOf({ secrets: 'npm=s3cr3t' }), { exec, host, clock: { now: () => 0 }, env: {}, workDir, cwd: '/repo' })
     await expect(attempt).rejects.toThrow(BuildError)
     await expect(attempt).rejects.toThrow('failed step: [2/2] RUN make\n  boom\nERROR: failed to solve: exit code 2')
@@ -116,7 +115,7 @@ describe('createExec', () => {
     ])
     const host = new RecordingHost()
     const exec = scriptedExec({ 'docker buildx build': { exitCode: 1, stdout: '{"warnings":null,"buildError":{"message":"unknown instruction: FORM"}}' } })
-    const workDir = mkdtempSync(path.join(os.tmpdir(), 'image-budget-build-'))
+    const workDir = tempDir('image-budget-build-')
     await expect(runBuild(await configOf({ call: 'check' }), { exec, host, clock: { now: () => 0 }, env: {}, workDir, cwd: '/repo' })).rejects.toThrow(BuildError)
   })
 })

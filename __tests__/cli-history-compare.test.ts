@@ -11,7 +11,7 @@ import { commitOf, reportOfRun } from './helpers/reports.js'
 import { GitHubServer } from './helpers/github-server.js'
 import { packLayout, writeLayout } from './helpers/oci.js'
 import { gnuTar, makeTree, type TreeFile } from './helpers/tar.js'
-import { useTempDirs } from './helpers/temp.js'
+import { tempDir } from './helpers/temp.js'
 
 const sha = commitOf
 
@@ -26,7 +26,6 @@ async function cli(argv: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
 const reportAt = (n: number, size: number, name = 'shop', extra: Partial<PlatformReport> & Record<string, unknown> = {}): Report => reportOfRun(n, size, { name, extra: { layerCount: 2, ...extra } })
 
 describe('image-budget history', () => {
-  const tempDir = useTempDirs()
   const server = new GitHubServer()
   beforeAll(async () => {
     await server.start()
@@ -93,8 +92,6 @@ describe('image-budget history', () => {
 })
 
 describe('image-budget compare', () => {
-  const tempDir = useTempDirs()
-
   /** An OCI layout of one platform whose layers are the given trees. */
   function layout(name: string, layers: Array<{ files: TreeFile[]; createdBy: string }>): string {
     const dir = tempDir(name)

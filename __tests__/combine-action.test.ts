@@ -8,7 +8,7 @@ import { combinedCommentMarker } from '../src/github/comment.js'
 import { emptyReport, type Report } from '../src/report/report.js'
 import { runActionStepAsync } from './helpers/action.js'
 import { GitHubServer } from './helpers/github-server.js'
-import { useTempDirs } from './helpers/temp.js'
+import { tempDir } from './helpers/temp.js'
 
 const ROOT = path.resolve(new URL('..', import.meta.url).pathname)
 const HEAD = '5'.repeat(40)
@@ -36,7 +36,6 @@ function reportOf(name: string, size: number): Report {
 }
 
 describe('the combine step as a process', () => {
-  const tempDir = useTempDirs()
   const github = new GitHubServer()
   let build = ''
   beforeAll(async () => {

@@ -11,7 +11,7 @@ import { readGitHubContext, type GitHubContext } from '../src/github/context.js'
 import { emptyReport, type PlatformReport, type Report } from '../src/report/report.js'
 import { GitHubServer, pullRequestContext } from './helpers/github-server.js'
 import { RecordingHost } from './helpers/host.js'
-import { useTempDirs } from './helpers/temp.js'
+import { tempDir } from './helpers/temp.js'
 
 const HEAD = 'c'.repeat(40)
 const RUN = 'https://github.com/acme/shop/actions/runs/42'
@@ -67,7 +67,6 @@ const onPullRequest = (runUrl = RUN): GitHubContext => pullRequestContext(7, HEA
 
 describe('combine mode: one comment and one status for many images (GitHub REST API, local server)', () => {
   const server = new GitHubServer()
-  const tempDir = useTempDirs()
   beforeAll(async () => server.start())
   afterAll(async () => server.stop())
   beforeEach(() => server.reset())

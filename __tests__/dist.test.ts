@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import * as os from 'node:os'
+import { readdirSync, readFileSync } from 'node:fs'
 import * as path from 'node:path'
+import { removeTempDir, tempDir } from './helpers/temp.js'
 
 const ROOT = path.resolve(new URL('..', import.meta.url).pathname)
 
@@ -14,7 +14,7 @@ function filesBelow(dir: string, prefix = ''): string[] {
 
 describe('dist/', () => {
   it('equals a fresh build of src/ (run npm run build and commit dist/ when this fails)', () => {
-    const out = mkdtempSync(path.join(os.tmpdir(), 'image-budget-dist-'))
+    const out = tempDir('image-budget-dist-')
     try {
       execFileSync('bash', ['scripts/build.sh', out], { cwd: ROOT, stdio: 'pipe' })
       const fresh = filesBelow(out).sort()
@@ -24,7 +24,7 @@ describe('dist/', () => {
         expect({ file, same: committed.equals(readFileSync(path.join(out, file))) }).toEqual({ file, same: true })
       }
     } finally {
-      rmSync(out, { recursive: true, force: true })
+      removeTempDir(out)
     }
   }, 180_000)
 })

@@ -1,11 +1,11 @@
 import { expect, it } from '@jest/globals'
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import * as os from 'node:os'
+import { readdirSync, readFileSync } from 'node:fs'
 import * as path from 'node:path'
 import type { Report } from '../src/report/report.js'
 import { runActionStep, runCliProcess } from './helpers/action.js'
 import { describeWithEngine, makeContext } from './helpers/engine.js'
 import { fixturePath, trivyStandIn } from './helpers/trivy-standin.js'
+import { removeTempDir, tempDir } from './helpers/temp.js'
 import { DEFAULT_TRIVY_VERSION } from '../src/scan/install.js'
 
 describeWithEngine('the action and the CLI on the real engine', () => {
@@ -72,7 +72,7 @@ describeWithEngine('the action and the CLI on the real engine', () => {
       'FROM scratch\nCOPY busybox/amd64/busybox /bin/busybox\n' +
         'RUN --mount=type=secret,id=token ["/bin/busybox", "sh", "-c", "echo token is $(/bin/busybox cat /run/secrets/token); exit 3"]\n'
     )
-    const runnerTemp = mkdtempSync(path.join(os.tmpdir(), 'image-budget-runner-temp-'))
+    const runnerTemp = tempDir('image-budget-runner-temp-')
     try {
       const step = runActionStep(failing, { secrets: `token=${secret}`, 'no-cache': 'true', 'export-mode': mode }, { RUNNER_TEMP: runnerTemp })
       expect(step.exitCode).toBe(1)
@@ -88,7 +88,7 @@ describeWithEngine('the action and the CLI on the real engine', () => {
       expect(written.filter(file => readFileSync(file).includes(secret))).toEqual([])
       expect(JSON.stringify(step.outputs) + step.summary).not.toContain(secret)
     } finally {
-      rmSync(runnerTemp, { recursive: true, force: true })
+      removeTempDir(runnerTemp)
     }
   })
 

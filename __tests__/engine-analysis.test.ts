@@ -1,12 +1,12 @@
 import { expect, it } from '@jest/globals'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import * as os from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { getInputs } from '../src/config/inputs.js'
 import { execute } from '../src/main.js'
 import type { PlatformReport } from '../src/report/report.js'
 import { describeWithEngine, docker, makeContext, uniqueTag } from './helpers/engine.js'
 import { depsFor, RecordingHost } from './helpers/host.js'
+import { tempDir } from './helpers/temp.js'
 
 const BASE = `FROM scratch AS base
 ARG TARGETARCH
@@ -98,7 +98,7 @@ describeWithEngine('attribution, waste and smells on images built by the real en
       `FROM ${baseTag}\nCOPY seed /seed\nRUN head -c 9000 /dev/zero > /app.dat\nUSER 65534\n`,
       { 'budget.yml': 'smells:\n  base-image-digest: warning\n' }
     )
-    const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'image-budget-layers-'))
+    const cacheDir = tempDir('image-budget-layers-')
     const first = await analyse(context, { 'budget-file': 'budget.yml' }, cacheDir)
     const platform = first.report.platforms[0]
     const base = platform.layers.slice(0, 3)

@@ -1,8 +1,7 @@
 // A bake definition of three targets (two sharing a base stage, one multi-platform), built in one
 // bake run by the action as the runner runs it, against the local registry and GitHub server.
 import { afterAll, beforeAll, expect, it } from '@jest/globals'
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import * as os from 'node:os'
+import { cpSync, readFileSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 import type { Report } from '../src/report/report.js'
 
@@ -15,6 +14,7 @@ import { runActionStepAsync } from './helpers/action.js'
 import { ASSETS, describeWithEngine, REGISTRY } from './helpers/engine.js'
 import { GitHubServer } from './helpers/github-server.js'
 import { readPushedImage } from './helpers/registry.js'
+import { tempDir } from './helpers/temp.js'
 
 const DOCKERFILE = `FROM scratch AS base
 ARG TARGETARCH
@@ -51,8 +51,8 @@ const PR_HEAD = '5'.repeat(40)
 
 describeWithEngine('a bake definition: one image per target, one comment for the run, a status per image', () => {
   const github = new GitHubServer()
-  const context = mkdtempSync(path.join(os.tmpdir(), 'image-budget-bake-'))
-  const runnerTemp = mkdtempSync(path.join(os.tmpdir(), 'image-budget-runner-'))
+  const context = tempDir('image-budget-bake-')
+  const runnerTemp = tempDir('image-budget-runner-')
   beforeAll(async () => {
     await github.start()
     cpSync(path.join(ASSETS, 'busybox'), path.join(context, 'busybox'), { recursive: true })
@@ -66,8 +66,6 @@ describeWithEngine('a bake definition: one image per target, one comment for the
   })
   afterAll(async () => {
     await github.stop()
-    rmSync(context, { recursive: true, force: true })
-    rmSync(runnerTemp, { recursive: true, force: true })
   })
 
   const step = (tag: string) => {

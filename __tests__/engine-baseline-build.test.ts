@@ -20,7 +20,7 @@ import { GitHubServer } from './helpers/github-server.js'
 import { depsFor, RecordingHost } from './helpers/host.js'
 import { readOciArchive, registryDigest } from './helpers/registry.js'
 import { commitFiles, git } from './helpers/git.js'
-import { useTempDirs } from './helpers/temp.js'
+import { tempDir } from './helpers/temp.js'
 
 const ROOT = path.resolve(new URL('..', import.meta.url).pathname)
 /** What the second commit adds to the image. */
@@ -40,7 +40,6 @@ const imageFiles = (): Record<string, string | Buffer> => ({
 })
 
 describeWithEngine('baseline: build, the merge base built beside the pull request', () => {
-  const tempDir = useTempDirs()
   const github = new GitHubServer()
   const cache = new CacheServer()
   let bundle = ''

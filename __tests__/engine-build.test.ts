@@ -1,6 +1,5 @@
 import { expect, it } from '@jest/globals'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import * as os from 'node:os'
+import { readFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { BuildError } from '../src/build/build.js'
 import { getInputs } from '../src/config/inputs.js'
@@ -12,6 +11,7 @@ import type { Report } from '../src/report/report.js'
 import { describeWithEngine, docker, makeContext, uniqueTag } from './helpers/engine.js'
 import { depsFor, RecordingHost } from './helpers/host.js'
 import { readPushedImage } from './helpers/registry.js'
+import { removeTempDir, tempDir } from './helpers/temp.js'
 
 async function runOn(context: string, values: Record<string, string>) {
   const host = new RecordingHost()
@@ -54,7 +54,7 @@ describeWithEngine('building with the real engine', () => {
   it('measures a pushed build from its registry, with no OCI layout exported beside the push, and reads again only the layers it lacks', async () => {
     const context = makeContext()
     const tag = uniqueTag('from-registry')
-    const layers = mkdtempSync(path.join(os.tmpdir(), 'image-budget-layers-'))
+    const layers = tempDir('image-budget-layers-')
     try {
       const buildArgs: string[][] = []
       const base = createExec(process.stderr)
@@ -87,7 +87,7 @@ describeWithEngine('building with the real engine', () => {
       expect(second.host.lines.filter(line => line.includes(': reading layer '))).toEqual([])
       expect(second.report.platforms).toEqual(first.report.platforms)
     } finally {
-      rmSync(layers, { recursive: true, force: true })
+      removeTempDir(layers)
     }
   })
 
@@ -109,7 +109,7 @@ describeWithEngine('building with the real engine', () => {
 
   it('reports the steps of a rebuild from a type=local cache as cached', async () => {
     const context = makeContext()
-    const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'image-budget-cache-'))
+    const cacheDir = tempDir('image-budget-cache-')
     const first = await runOn(context, { 'cache-to': `type=local,dest=${cacheDir},mode=max` })
     expect(first.outcome.report.build!.cachedSteps).toBeLessThan(first.outcome.report.build!.steps)
 

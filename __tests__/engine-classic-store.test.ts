@@ -2,10 +2,10 @@
 // store (overlay2), where buildx exports no OCI layout. A third dockerd of scripts/setup-engine.sh,
 // reached with DOCKER_CONTEXT, as a user reaches an engine. An unpushed build is loaded into that
 // engine under a name of the step's, measured there, and the name removed.
-import { afterAll, expect, it } from '@jest/globals'
+import { expect, it } from '@jest/globals'
 import { execFileSync, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 import type { Report } from '../src/report/report.js'
 import { runActionStep, runActionStepAsync, type StepResult } from './helpers/action.js'
@@ -17,10 +17,6 @@ import { DEFAULT_TRIVY_VERSION } from '../src/constants.js'
 
 const CLASSIC_SOCKET = path.join(process.env.IMAGE_BUDGET_CLASSIC_ENGINE ?? '/var/lib/image-budget/classic-engine', 'run', 'docker.sock')
 const CLASSIC = { DOCKER_CONTEXT: 'image-budget-classic' }
-const made: string[] = []
-afterAll(() => {
-  for (const dir of made) rmSync(dir, { recursive: true, force: true })
-})
 
 const readReport = (file: string): Report => JSON.parse(readFileSync(file, 'utf8')) as Report
 /** What the engine of a context holds, by repository:tag. */
@@ -50,7 +46,6 @@ describeWithEngine('the docker driver on the classic image store', () => {
 
   it.each(['folder', 'stream'])('measures an unpushed build (export-mode %s) as the containerd store measures it, and leaves no name of its own in the engine', mode => {
     const context = makeContext(COPY_ONLY)
-    made.push(context)
     const before = imagesOf(CLASSIC)
     const classic = runActionStep(context, { platforms: 'linux/amd64', 'export-mode': mode }, CLASSIC)
     expect(classic.stdout).toMatch(/The engine keeps images in its classic store, from which buildx exports no OCI layout: the build is loaded into the engine as image-budget-[a-f0-9]{24}:measured and measured there/)
@@ -71,7 +66,6 @@ describeWithEngine('the docker driver on the classic image store', () => {
     ['the classic store', CLASSIC]
   ])('writes a local output of the user\'s beside what it measures, on %s, as build-push-action does (with no image ID file)', (_store, env) => {
     const context = makeContext(COPY_ONLY)
-    made.push(context)
     const step = runActionStep(context, { platforms: 'linux/amd64', outputs: 'type=local,dest=out' }, env)
     expect(step.exitCode).toBe(0)
     expect(readFileSync(path.join(context, 'out', 'seed'), 'utf8')).toBe(readFileSync(path.join(context, 'seed'), 'utf8'))
@@ -82,7 +76,6 @@ describeWithEngine('the docker driver on the classic image store', () => {
 
   it('builds on a runner pushed and not, without the build cache and the provenance that BuildKit cannot make there', async () => {
     const context = makeContext()
-    made.push(context)
     // A runner's cache service, which the step's layer index uses and BuildKit there cannot.
     const server = new CacheServer()
     await server.start()
@@ -122,7 +115,6 @@ describeWithEngine('the docker driver on the classic image store', () => {
 
   it('builds the merge base there too to compare with, and leaves neither build\'s name in the engine', () => {
     const root = makeContext(COPY_ONLY)
-    made.push(root)
     const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: root, encoding: 'utf8' })
     git('init', '-q', '-b', 'main')
     git('add', '-A')
@@ -144,7 +136,6 @@ describeWithEngine('the docker driver on the classic image store', () => {
 
   it('keeps the user\'s tags in the engine with load: true, and removes only its own', () => {
     const context = makeContext()
-    made.push(context)
     const tag = `image-budget-test/classic-loaded:${path.basename(context).slice(-6).toLowerCase()}`
     const step = runActionStep(context, { platforms: 'linux/amd64', load: 'true', tags: tag }, CLASSIC)
     expect(step.exitCode).toBe(0)
@@ -158,9 +149,7 @@ describeWithEngine('the docker driver on the classic image store', () => {
 
   it('hands Trivy the saved image, and fails a build that does not build with buildx\'s reason, leaving no name behind', () => {
     const context = makeContext()
-    made.push(context)
     const trivy = trivyStandIn({ version: DEFAULT_TRIVY_VERSION, report: fixturePath('alpine-39') })
-    made.push(trivy.dir)
     const scanned = runActionStep(context, { platforms: 'linux/amd64', scan: 'true' }, { ...CLASSIC, PATH: `${trivy.dir}:${process.env.PATH}` })
     expect(scanned.exitCode).toBe(0)
     expect(JSON.parse(scanned.outputs.vulnerabilities)).toEqual({ critical: 2, high: 0, medium: 4, low: 0, unknown: 0 })
@@ -168,7 +157,6 @@ describeWithEngine('the docker driver on the classic image store', () => {
     expect(trivy.calls()).toEqual([expect.arrayContaining(['image', '--input', expect.stringMatching(/image\.tar$/)])])
 
     const broken = makeContext('FROM scratch\nCOPY busybox/amd64/busybox /bin/busybox\nRUN ["/bin/busybox", "false"]\n')
-    made.push(broken)
     const failed = runActionStep(broken, { platforms: 'linux/amd64' }, CLASSIC)
     expect(failed.exitCode).toBe(1)
     expect(failed.stdout).toMatch(/docker buildx build failed \(exit code 1\)/)

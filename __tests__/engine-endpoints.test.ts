@@ -1,10 +1,9 @@
 // What runners produce and how users reach their engines, on the real engine: attestations in both
 // of BuildKit's forms, an OCI artifact that is not an image, a builder on another endpoint
 // (a second dockerd selected by DOCKER_CONTEXT or DOCKER_HOST), and the action under Node 24.
-import { afterAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import * as os from 'node:os'
+import { existsSync, readFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { OciDirectorySource } from '../src/image/blobs.js'
 import { resolveImage } from '../src/image/measure.js'
@@ -14,22 +13,13 @@ import { describeWithEngine, makeContext, uniqueTag } from './helpers/engine.js'
 import { pushLayout, writeHelmChartLayout, writeLayout, type AttestationForm } from './helpers/oci.js'
 import { readPushedImage, registryDigest } from './helpers/registry.js'
 import { gnuTar, sampleTree } from './helpers/tar.js'
+import { tempDir } from './helpers/temp.js'
 
 const REMOTE_SOCKET = path.join(process.env.IMAGE_BUDGET_REMOTE_ENGINE ?? '/var/lib/image-budget/remote-engine', 'run', 'docker.sock')
 const readReport = (file: string): Report => JSON.parse(readFileSync(file, 'utf8')) as Report
-const folders: string[] = []
-const tempDir = (prefix: string): string => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), prefix))
-  folders.push(dir)
-  return dir
-}
-afterAll(() => {
-  for (const dir of folders) rmSync(dir, { recursive: true, force: true })
-})
 
 function twoPlatformLayout(dir: string, form: AttestationForm) {
   const { root } = sampleTree()
-  folders.push(root)
   const layer = { blob: gnuTar(root, 'pax'), mediaType: 'application/vnd.oci.image.layer.v1.tar', createdBy: 'COPY . /' }
   return writeLayout(dir, [
     { os: 'linux', architecture: 'amd64', layers: [layer] },
@@ -83,7 +73,6 @@ describeWithEngine('images and engines as runners have them', () => {
 
   describe('a builder on another endpoint', () => {
     const context = makeContext()
-    folders.push(context)
     const remoteHas = (tag: string): boolean =>
       spawnSync('docker', ['image', 'inspect', tag], { env: { ...process.env, DOCKER_HOST: `unix://${REMOTE_SOCKET}` } }).status === 0
     const localHas = (tag: string): boolean => spawnSync('docker', ['image', 'inspect', tag], { env: { ...process.env, DOCKER_HOST: '' } }).status === 0
@@ -138,7 +127,6 @@ describeWithEngine('images and engines as runners have them', () => {
 
     it('builds, pushes one platform, measures it and fails one byte under its size, as under Node 20', async () => {
       const context = makeContext()
-      folders.push(context)
       const tag = uniqueTag('node24')
       const first = runActionStep(context, { platforms: 'linux/amd64', tags: tag, push: 'true' }, {}, NODE24)
       expect(first.exitCode).toBe(0)

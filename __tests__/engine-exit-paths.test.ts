@@ -1,23 +1,18 @@
 // Every exit path leaves a report: bad input, and a step cancelled while it builds (the runner's
 // SIGINT/SIGTERM), which also leaves no secret file behind.
-import { afterAll, expect, it } from '@jest/globals'
+import { expect, it } from '@jest/globals'
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import * as os from 'node:os'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { parseOutputFile, runActionStep } from './helpers/action.js'
 import { describeWithEngine, makeContext } from './helpers/engine.js'
+import { tempDir } from './helpers/temp.js'
 
 const ROOT = path.resolve(new URL('..', import.meta.url).pathname)
-const folders: string[] = []
-afterAll(() => {
-  for (const dir of folders) rmSync(dir, { recursive: true, force: true })
-})
 
 describeWithEngine('a report on every exit path', () => {
   it('writes the report when an input cannot be read, with the input named', () => {
     const context = makeContext()
-    folders.push(context)
     const step = runActionStep(context, { name: 'bad-input', 'fail-on': 'sometimes' })
     expect(step.exitCode).toBe(1)
     expect(step.outputs.verdict).toBe('fail')
@@ -34,8 +29,7 @@ describeWithEngine('a report on every exit path', () => {
     const context = makeContext(
       'FROM scratch\nCOPY busybox/amd64/busybox /bin/busybox\nRUN --mount=type=secret,id=token ["/bin/busybox", "sleep", "30"]\n'
     )
-    const runnerTemp = mkdtempSync(path.join(os.tmpdir(), 'image-budget-cancel-'))
-    folders.push(context, runnerTemp)
+    const runnerTemp = tempDir('image-budget-cancel-')
     const output = path.join(runnerTemp, 'output')
     writeFileSync(output, '')
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, RUNNER_TEMP: runnerTemp, GITHUB_OUTPUT: output, INPUT_NAME: 'cancelled', INPUT_SCAN: 'false', INPUT_SECRETS: 'token=cancel-me-s3cret', 'INPUT_NO-CACHE': 'true' }

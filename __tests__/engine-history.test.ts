@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals'
-import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { getInputs } from '../src/config/inputs.js'
 import { octokitApi } from '../src/github/api.js'
@@ -13,20 +13,17 @@ import { docker, describeWithEngine, makeContext, MULTI_STAGE_DOCKERFILE, unique
 import { GitHubServer, pullRequestContext } from './helpers/github-server.js'
 import { depsFor, RecordingHost } from './helpers/host.js'
 import { runActionStepAsync, runCliProcessAsync } from './helpers/action.js'
-import { mkdtempSync } from 'node:fs'
-import * as os from 'node:os'
+import { tempDir } from './helpers/temp.js'
 
 const commit = (n: number): string => String(n).repeat(40).slice(0, 40)
 
 describeWithEngine('the history kept on pushes and read by a pull request, on the real engine and the local GitHub server', () => {
   const github = new GitHubServer()
-  const folders: string[] = []
   beforeAll(async () => {
     await github.start()
   })
   afterAll(async () => {
     await github.stop()
-    for (const folder of folders) rmSync(folder, { recursive: true, force: true })
   })
 
   const push = (sha: string): GitHubContext => ({ ...pullRequestContext(1, sha, 'https://github.com/acme/shop/actions/runs/1'), eventName: 'push', branch: 'main', pullRequest: undefined })
@@ -34,7 +31,6 @@ describeWithEngine('the history kept on pushes and read by a pull request, on th
   async function run(context: string, values: Record<string, string>, gh: GitHubContext) {
     const host = new RecordingHost()
     const deps = depsFor(context, { github: { context: gh, api: octokitApi('test-token', 'acme', 'shop', github.url, { retries: 2, retryDelayMs: 1 }) } })
-    folders.push(deps.tempRoot)
     const outcome = await execute(getInputs(name => ({ scan: 'false', name: 'shop', platforms: 'linux/amd64', history: 'branch', ...values } as Record<string, string>)[name] ?? ''), host, deps)
     return { outcome, host, report: JSON.parse(readFileSync(outcome.reportPath, 'utf8')) as Report }
   }
@@ -46,7 +42,6 @@ describeWithEngine('the history kept on pushes and read by a pull request, on th
 
   it('keeps a point per push, charts a pull request as the last point, and fails the creep max-size-increase lets through', async () => {
     const context = makeContext()
-    folders.push(context)
     const sizes: number[] = []
     let lastReport = ''
     for (let n = 1; n <= 3; n++) {
@@ -99,7 +94,6 @@ describeWithEngine('the history kept on pushes and read by a pull request, on th
 
   it('compares two built images file by file from the local engine, and an image with its report', async () => {
     const context = makeContext()
-    folders.push(context)
     const tags = [uniqueTag('compare-a'), uniqueTag('compare-b')]
     const reports: string[] = []
     for (const [index, tag] of tags.entries()) {
@@ -130,10 +124,8 @@ describeWithEngine('the history kept on pushes and read by a pull request, on th
 
   it('keeps and reads the history as the action runs on a runner: inputs, event files and the API from the environment', async () => {
     const context = makeContext()
-    folders.push(context)
     const runner = (event: object, extra: Record<string, string>): NodeJS.ProcessEnv => {
-      const eventFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'image-budget-event-')), 'event.json')
-      folders.push(path.dirname(eventFile))
+      const eventFile = path.join(tempDir('image-budget-event-'), 'event.json')
       writeFileSync(eventFile, JSON.stringify(event))
       return { GITHUB_REPOSITORY: 'acme/web', GITHUB_EVENT_PATH: eventFile, GITHUB_SERVER_URL: 'https://github.com', GITHUB_RUN_ID: '7', ...extra }
     }

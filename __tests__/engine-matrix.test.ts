@@ -3,15 +3,15 @@
 // {false, true} × {cold, fully cached} × export-mode {folder, registry}, as a pairwise set (every pair of values in some case). Each
 // case runs the action as the runner does (dist/index.js) and checks the measurement against a
 // second reading of what was pushed, loaded or exported.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { beforeAll, describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import * as os from 'node:os'
+import { cpSync, readFileSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 import type { Report } from '../src/report/report.js'
 import { runActionStep, type StepResult } from './helpers/action.js'
 import { ASSETS, describeWithEngine, docker, makeContext, REGISTRY, uniqueTag } from './helpers/engine.js'
 import { readOciArchive, readPushedImage, registryDigest, type ReadImage } from './helpers/registry.js'
+import { removeTempDir, tempDir } from './helpers/temp.js'
 
 type Output = 'none' | 'push' | 'load' | 'push+load' | 'outputs'
 type Provenance = 'default' | 'false' | 'mode=max'
@@ -85,14 +85,14 @@ echo "{\\"_type\\":\\"https://in-toto.io/Statement/v0.1\\",\\"predicateType\\":\
 const SBOM_GENERATOR = `${REGISTRY}/image-budget-test/sbom-generator:1`
 
 function buildSbomGenerator(): void {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'image-budget-sbom-'))
+  const dir = tempDir('image-budget-sbom-')
   try {
     cpSync(path.join(ASSETS, 'busybox', 'amd64', 'busybox'), path.join(dir, 'busybox'))
     writeFileSync(path.join(dir, 'scan.sh'), SBOM_SCANNER)
     writeFileSync(path.join(dir, 'Dockerfile'), 'FROM scratch\nCOPY busybox /bin/busybox\nCOPY scan.sh /bin/scan\nENTRYPOINT ["/bin/busybox", "sh", "/bin/scan"]\n')
     docker(['buildx', 'build', '--provenance=false', '--platform', 'linux/amd64', '--tag', SBOM_GENERATOR, '--push', dir])
   } finally {
-    rmSync(dir, { recursive: true, force: true })
+    removeTempDir(dir)
   }
 }
 
@@ -139,15 +139,10 @@ function expectSameImage(report: Report, reading: ReadImage): void {
 }
 
 describeWithEngine('every build-push-action configuration, measured exactly (pairwise matrix)', () => {
-  const contexts: string[] = []
   beforeAll(() => buildSbomGenerator())
-  afterAll(() => {
-    for (const context of contexts) rmSync(context, { recursive: true, force: true })
-  })
 
   it.each(CASES.map(c => [title(c), c] as const))('%s', async (_title, c) => {
     const context = makeContext()
-    contexts.push(context)
     const tag = uniqueTag(`matrix-${c.platforms}`)
     const inputs = inputsFor(c, context, tag)
     let step: StepResult = runActionStep(context, inputs)

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, expect, it } from '@jest/globals'
-import { mkdirSync, rmSync } from 'node:fs'
+import { beforeAll, expect, it } from '@jest/globals'
+import { mkdirSync } from 'node:fs'
 import * as path from 'node:path'
 import { getInputs } from '../src/config/inputs.js'
 import { execute } from '../src/main.js'
@@ -8,17 +8,6 @@ import { debianBase, nodeBase } from './helpers/debian.js'
 import { describeWithEngine, docker, makeContext, uniqueTag } from './helpers/engine.js'
 import { depsFor, RecordingHost } from './helpers/host.js'
 import { writeWheel } from './helpers/wheel.js'
-
-const contexts: string[] = []
-afterAll(() => {
-  for (const dir of contexts) rmSync(dir, { recursive: true, force: true })
-})
-/** A build context of the Dockerfile and files, removed when the tests are done. */
-function contextOf(dockerfile: string, files: Record<string, string> = {}): string {
-  const dir = makeContext(dockerfile, files)
-  contexts.push(dir)
-  return dir
-}
 
 async function analyse(context: string, values: Record<string, string>): Promise<Report> {
   const inputs = getInputs(name => ({ scan: 'false', push: 'true', ...values } as Record<string, string>)[name] ?? '')
@@ -121,7 +110,7 @@ describeWithEngine('bytes per package and savings per smell on images built by t
 
   it('gives each Debian package and Python distribution exactly the bytes its files hold, and the apt caches saved equal what the fix removes', async () => {
     const files = (dockerfile: string) => {
-      const context = contextOf(dockerfile)
+      const context = makeContext(dockerfile)
       demoWheel(path.join(context, 'wheels'))
       return context
     }
@@ -163,10 +152,10 @@ describeWithEngine('bytes per package and savings per smell on images built by t
   it('saves the bytes a line writes and a later line deletes, as the build that never writes them shows', async () => {
     const busybox = ['FROM scratch', 'ARG TARGETARCH', 'COPY busybox/${TARGETARCH}/busybox /bin/busybox', 'SHELL ["/bin/busybox", "sh", "-c"]', 'RUN /bin/busybox --install -s /bin']
     const wasteful = [...busybox, 'RUN head -c 3000000 /dev/urandom > /big.tmp && echo ok > /keep', 'RUN rm /big.tmp', 'USER 65534', ''].join('\n')
-    const report = await analyse(contextOf(wasteful), { tags: uniqueTag('hidden') })
+    const report = await analyse(makeContext(wasteful), { tags: uniqueTag('hidden') })
     const [hidden] = report.smells.filter(smell => smell.rule === 'hidden-versions')
     expect(hidden).toMatchObject({ line: 6, savings: 3_000_000, message: expect.stringContaining('line 6 writes 3.00 MB that line 7 deletes or replaces') })
-    const fixed = await analyse(contextOf(wasteful.replace('head -c 3000000 /dev/urandom > /big.tmp && ', '').replace('RUN rm /big.tmp', 'RUN rm -f /big.tmp')), { tags: uniqueTag('hidden-fixed') })
+    const fixed = await analyse(makeContext(wasteful.replace('head -c 3000000 /dev/urandom > /big.tmp && ', '').replace('RUN rm /big.tmp', 'RUN rm -f /big.tmp')), { tags: uniqueTag('hidden-fixed') })
     expect(fixed.smells.filter(smell => smell.rule === 'hidden-versions')).toEqual([])
     expect(report.platforms[0].size - fixed.platforms[0].size).toBe(hidden.savings)
     // An image without package databases: every byte unpackaged, by top folder.
@@ -177,7 +166,7 @@ describeWithEngine('bytes per package and savings per smell on images built by t
   it('gives each npm package the bytes of its folder, tells devDependencies apart, and saves what --omit=dev removes', async () => {
     const build = async (npmLine: string, values: Record<string, string> = {}) => {
       const tag = uniqueTag('npm')
-      const context = contextOf(npmDockerfile(node, npmLine), { 'package.json': PACKAGE_JSON })
+      const context = makeContext(npmDockerfile(node, npmLine), { 'package.json': PACKAGE_JSON })
       return { tag, context, report: await analyse(context, { tags: tag, ...values }) }
     }
     const first = await build(NPM_LINE, { report: 'report.json' })

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import * as os from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { getInputs } from '../src/config/inputs.js'
 import { execute } from '../src/main.js'
@@ -10,6 +9,7 @@ import { CacheServer } from './helpers/cache-server.js'
 import { describeWithEngine, makeContext, uniqueTag } from './helpers/engine.js'
 import { GitHubServer } from './helpers/github-server.js'
 import { depsFor, RecordingHost } from './helpers/host.js'
+import { tempDir } from './helpers/temp.js'
 
 const MAIN_SHA = '1'.repeat(40)
 const PR_HEAD = '2'.repeat(40)
@@ -27,7 +27,7 @@ describeWithEngine('baselines, the pull request comment and the status on the re
   })
 
   function runnerEnv(event: object, extra: Record<string, string>): NodeJS.ProcessEnv {
-    const eventFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'image-budget-event-')), 'event.json')
+    const eventFile = path.join(tempDir('image-budget-event-'), 'event.json')
     writeFileSync(eventFile, JSON.stringify(event))
     return {
       ...cache.env(),
@@ -42,12 +42,12 @@ describeWithEngine('baselines, the pull request comment and the status on the re
       ...extra
     }
   }
-  const runnerTemp = mkdtempSync(path.join(os.tmpdir(), 'image-budget-runner-'))
+  const runnerTemp = tempDir('image-budget-runner-')
 
   it('keeps the report of main, then compares a pull request with it in a sticky comment and a status', async () => {
     const context = makeContext()
     // buildx here predates the cache service v2: no type=gha cache, which the runner variables would ask for.
-    const inputs = { platforms: 'linux/amd64,linux/arm64', name: 'shop', 'github-token': 'test-token', 'cache-from': 'type=local,src=/nonexistent', 'cache-to': `type=local,dest=${mkdtempSync(path.join(os.tmpdir(), 'c-'))}` }
+    const inputs = { platforms: 'linux/amd64,linux/arm64', name: 'shop', 'github-token': 'test-token', 'cache-from': 'type=local,src=/nonexistent', 'cache-to': `type=local,dest=${tempDir('c-')}` }
     const onMain = await runActionStepAsync(
       context,
       inputs,

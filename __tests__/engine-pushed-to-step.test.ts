@@ -1,9 +1,8 @@
 // export-mode registry: an unpushed build is pushed by BuildKit to a registry the step serves on
 // 127.0.0.1 for the build's duration. What it measures is checked against the folder export of the
 // same build; a second run whose layer store read the layers before is sent none of them.
-import { afterAll, expect, it } from '@jest/globals'
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
-import * as os from 'node:os'
+import { expect, it } from '@jest/globals'
+import { readdirSync, statSync } from 'node:fs'
 import * as path from 'node:path'
 import { getInputs } from '../src/config/inputs.js'
 import { createExec } from '../src/exec.js'
@@ -13,11 +12,8 @@ import { DEFAULT_TRIVY_VERSION } from '../src/constants.js'
 import { describeWithEngine, docker, makeContext } from './helpers/engine.js'
 import { depsFor, RecordingHost } from './helpers/host.js'
 import { expectVerifiedLayouts, fixturePath, trivyStandIn } from './helpers/trivy-standin.js'
+import { tempDir } from './helpers/temp.js'
 
-const made: string[] = []
-afterAll(() => {
-  for (const dir of made) rmSync(dir, { recursive: true, force: true })
-})
 
 function largestFileUnder(dir: string): number {
   let largest = 0
@@ -28,8 +24,7 @@ function largestFileUnder(dir: string): number {
 }
 
 function newLayerStore(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'image-budget-layers-'))
-  made.push(dir)
+  const dir = tempDir('image-budget-layers-')
   return dir
 }
 
@@ -39,7 +34,6 @@ async function run(context: string, values: Record<string, string>, layerCacheDi
   let largestOnDisk = 0
   const base = createExec(process.stderr)
   const deps = depsFor(context, { layerCacheDir })
-  made.push(deps.tempRoot)
   const exec: Exec = async (command, args, options) => {
     if (command === 'trivy' && trivy) return base(trivy, args, options)
     const result = await base(command, args, options)
@@ -146,7 +140,6 @@ describeWithEngine('a build pushed to the step (export-mode registry)', () => {
   it('hands Trivy a layout of each platform written as the layers were pushed, every blob there and verified', async () => {
     const context = makeContext()
     const trivy = trivyStandIn({ version: DEFAULT_TRIVY_VERSION, report: fixturePath('alpine-39') })
-    made.push(trivy.dir)
     const store = newLayerStore()
     // The store already holds every layer: with a layout to write, they are sent all the same.
     await run(context, { platforms, name: 'sunk-scanned', 'export-mode': 'registry' }, store)

@@ -2,9 +2,8 @@
 // buildx's standard output into the measuring, with nothing of it on disk unless Trivy needs the
 // layout; pushed, it is measured and scanned where it was pushed. Each is checked against an
 // independent reading of the same image.
-import { afterAll, expect, it } from '@jest/globals'
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
-import * as os from 'node:os'
+import { expect, it } from '@jest/globals'
+import { readdirSync, statSync } from 'node:fs'
 import * as path from 'node:path'
 import { getInputs } from '../src/config/inputs.js'
 import { createExec } from '../src/exec.js'
@@ -14,13 +13,10 @@ import { describeWithEngine, docker, makeContext, REGISTRY, uniqueTag } from './
 import { depsFor, RecordingHost } from './helpers/host.js'
 import { readPushedImage } from './helpers/registry.js'
 import { expectVerifiedLayouts, fixturePath, trivyStandIn } from './helpers/trivy-standin.js'
+import { tempDir } from './helpers/temp.js'
 import { DEFAULT_TRIVY_VERSION } from '../src/constants.js'
 
 const MiB = 2 ** 20
-const made: string[] = []
-afterAll(() => {
-  for (const dir of made) rmSync(dir, { recursive: true, force: true })
-})
 
 /** Every file under a folder with its size (links not followed). */
 function filesUnder(dir: string): Array<{ file: string; size: number }> {
@@ -39,10 +35,8 @@ async function run(context: string, values: Record<string, string>, trivy?: stri
   const buildArgs: string[][] = []
   const onDisk: Array<Array<{ file: string; size: number }>> = []
   const base = createExec(process.stderr)
-  const layerCacheDir = mkdtempSync(path.join(os.tmpdir(), 'image-budget-layers-'))
-  made.push(layerCacheDir)
+  const layerCacheDir = tempDir('image-budget-layers-')
   const deps = depsFor(context, { layerCacheDir })
-  made.push(deps.tempRoot)
   const exec: Exec = async (command, args, options) => {
     if (command === 'trivy' && trivy) return base(trivy, args, options)
     const result = await base(command, args, options)
@@ -99,7 +93,6 @@ describeWithEngine('a build read as buildx exports it', () => {
   it('hands Trivy a layout of each platform written as the export streamed, every blob of its manifest there and verified', async () => {
     const context = makeContext()
     const trivy = trivyStandIn({ version: DEFAULT_TRIVY_VERSION, report: fixturePath('alpine-39') })
-    made.push(trivy.dir)
     const scanned = await run(context, { platforms, name: 'scanned', scan: 'true', 'export-mode': 'stream' }, trivy.binary)
     expect(scanned.report.error).toBeUndefined()
     expect(scanned.buildArgs[0].filter(arg => arg.startsWith('type=oci'))).toEqual(['type=oci,dest=-'])
@@ -112,7 +105,6 @@ describeWithEngine('a build read as buildx exports it', () => {
     const context = makeContext()
     const tag = uniqueTag('scanned-pushed')
     const trivy = trivyStandIn({ version: DEFAULT_TRIVY_VERSION, report: fixturePath('alpine-39') })
-    made.push(trivy.dir)
     const pushedRun = await run(context, { platforms, name: 'pushed', scan: 'true', push: 'true', tags: tag }, trivy.binary)
     expect(pushedRun.report.error).toBeUndefined()
     expect(pushedRun.buildArgs[0].filter(arg => arg.startsWith('type=oci'))).toEqual([])

@@ -1,14 +1,14 @@
 import { describe, expect, it } from '@jest/globals'
-import { linkSync, mkdtempSync } from 'node:fs'
-import * as os from 'node:os'
+import { linkSync } from 'node:fs'
 import * as path from 'node:path'
 import { entryKind, EntryKind, OverlayFilesystem, TopList } from '../src/image/filesystem.js'
 import { TarScanner } from '../src/image/tar.js'
 import { gnuTar, makeTree, type TreeFile } from './helpers/tar.js'
+import { tempDir } from './helpers/temp.js'
 
 /** A layer as a folder turned into a tar by GNU tar: whiteouts are ordinary empty files in it. */
 function layerTar(files: TreeFile[], links: Array<[string, string]> = []): Buffer {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'image-budget-layer-'))
+  const root = tempDir('image-budget-layer-')
   makeTree(root, files)
   for (const [existing, link] of links) linkSync(path.join(root, existing), path.join(root, link))
   return gnuTar(root, 'pax')

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals'
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { globFiles, globRegExp } from '../src/files/glob.js'
-import { useTempDirs } from './helpers/temp.js'
+import { tempDir } from './helpers/temp.js'
 
 describe('globRegExp', () => {
   it.each([
@@ -31,7 +31,6 @@ describe('globRegExp', () => {
 })
 
 describe('globFiles', () => {
-  const tempDir = useTempDirs()
 
   it('finds files below the literal part, relative or absolute, without following links to folders', async () => {
     const cwd = tempDir('image-budget-glob-')

@@ -1,8 +1,8 @@
 // Files, names and programs that fight back: each case asserts the exact outcome, that it came
 // within a time bound, and that nothing outside the test's own folders changed.
-import { afterAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
-import { createReadStream, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs'
+import { createReadStream, existsSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { Readable, Writable } from 'node:stream'
@@ -34,16 +34,7 @@ import { RecordingHost } from './helpers/host.js'
 import { packLayout, writeLayout } from './helpers/oci.js'
 import { gnuTar, makeTree } from './helpers/tar.js'
 import { fixturePath, misbehavingTrivyStandIn } from './helpers/trivy-standin.js'
-
-const made: string[] = []
-const tempDir = (prefix: string): string => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), `image-budget-hostile-${prefix}-`))
-  made.push(dir)
-  return dir
-}
-afterAll(() => {
-  for (const dir of made) rmSync(dir, { recursive: true, force: true })
-})
+import { tempDir } from './helpers/temp.js'
 
 /** Runs `work` and gives how long it took, with what it threw. */
 async function timed<T>(work: () => Promise<T> | T): Promise<{ ms: number; value?: T; error?: Error }> {
@@ -70,8 +61,8 @@ const inputsOf = (values: Record<string, string>) => getInputs(name => values[na
 
 /** One small image as an OCI layout, and an engine that "has" it: `docker image save` packs it (to a file, or streamed). */
 function localImage() {
-  const layout = tempDir('layout')
-  const root = tempDir('tree')
+  const layout = tempDir('image-budget-hostile-layout-')
+  const root = tempDir('image-budget-hostile-tree-')
   makeTree(root, [{ path: 'app/data.bin', bytes: 3000 }])
   writeLayout(layout, [{ os: 'linux', architecture: 'amd64', layers: [{ blob: gzipSync(gnuTar(root, 'pax')), mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', createdBy: 'COPY app /app' }] }])
   const exec: Exec = async (command, args) => {
@@ -84,7 +75,7 @@ function localImage() {
   }
   const streamExec: StreamExec = (command, args) => {
     if (command !== 'docker' || args[1] !== 'save') return { stdout: Readable.from([]), finished: Promise.resolve({ exitCode: 127, stderr: `${command}: not in this test` }) }
-    const archive = path.join(tempDir('saved'), 'image.tar')
+    const archive = path.join(tempDir('image-budget-hostile-saved-'), 'image.tar')
     packLayout(layout, archive)
     return { stdout: createReadStream(archive), finished: Promise.resolve({ exitCode: 0, stderr: '' }) }
   }
@@ -92,8 +83,8 @@ function localImage() {
 }
 
 function runDeps(exec: Exec, extra: Partial<Deps> = {}): Deps & { cwd: string; tempRoot: string } {
-  const cwd = tempDir('workspace')
-  const tempRoot = tempDir('runner-temp')
+  const cwd = tempDir('image-budget-hostile-workspace-')
+  const tempRoot = tempDir('image-budget-hostile-runner-temp-')
   return {
     exec,
     clock: systemClock,
@@ -110,7 +101,7 @@ function runDeps(exec: Exec, extra: Partial<Deps> = {}): Deps & { cwd: string; t
 
 /** Paths that must not be read as files: a FIFO, /dev/zero through a link, a folder, 1 GB, a link to the FIFO. */
 function hostilePaths() {
-  const dir = tempDir('hostile')
+  const dir = tempDir('image-budget-hostile-hostile-')
   const fifo = path.join(dir, 'fifo')
   execFileSync('mkfifo', [fifo])
   const zero = path.join(dir, 'zero')
@@ -198,7 +189,7 @@ describe('files named by inputs are regular files, read with a cap', () => {
   })
 
   it.each(cases)('baseline: %s is refused at once', async (_what, file, reason) => {
-    const deps = { host: new RecordingHost(), cwd: '/', env: {}, fetch: globalThis.fetch, dir: tempDir('kept') }
+    const deps = { host: new RecordingHost(), cwd: '/', env: {}, fetch: globalThis.fetch, dir: tempDir('image-budget-hostile-kept-') }
     const run = await timed(() => loadBaseline(inputsOf({ baseline: file }), 'api', deps))
     expect(run.error).toBeInstanceOf(BaselineError)
     expect(run.error!.message).toBe(`Input "baseline": cannot read the report "${file}" (${reason}${reason.endsWith('the ') ? '32 MiB such a file may hold' : ''})`)
@@ -220,7 +211,7 @@ describe('files named by inputs are regular files, read with a cap', () => {
   })
 
   it('reads a regular file through a link, and a file just under its cap', async () => {
-    const dir = tempDir('regular')
+    const dir = tempDir('image-budget-hostile-regular-')
     writeFileSync(path.join(dir, 'ignore'), 'CVE-1\n'.repeat(100_000))
     symlinkSync(path.join(dir, 'ignore'), path.join(dir, 'link'))
     expect((await readInputFile('trivyignores', 'link', path.join(dir, 'link'))).length).toBe(600_000)
@@ -231,8 +222,8 @@ describe('writes never follow links nor leave the run folders', () => {
   const target = (roots: string[]) => ({ roots, what: 'the report' })
 
   it('refuses a planted link, a folder, a path outside the roots, a linked folder leading out, and a file in the way', async () => {
-    const root = tempDir('roots')
-    const outside = tempDir('outside')
+    const root = tempDir('image-budget-hostile-roots-')
+    const outside = tempDir('image-budget-hostile-outside-')
     const victim = path.join(outside, 'victim')
     writeFileSync(victim, 'unchanged')
     symlinkSync(victim, path.join(root, 'link.json'))
@@ -258,7 +249,7 @@ describe('writes never follow links nor leave the run folders', () => {
   })
 
   it('replaces a regular file, and keeps a file private in a folder anyone can write to', async () => {
-    const root = tempDir('modes')
+    const root = tempDir('image-budget-hostile-modes-')
     await writeFileSafely(path.join(root, 'new', 'r.json'), 'one', target([root]))
     await writeFileSafely(path.join(root, 'new', 'r.json'), 'two', target([root]))
     expect(readFileSync(path.join(root, 'new', 'r.json'), 'utf8')).toBe('two')
@@ -271,7 +262,7 @@ describe('writes never follow links nor leave the run folders', () => {
   it('a report path at a planted link fails the step with the path, and the comment, outputs and summary are still written', async () => {
     const { exec, streamExec } = localImage()
     const deps = runDeps(exec, { streamExec })
-    const outside = tempDir('outside')
+    const outside = tempDir('image-budget-hostile-outside-')
     writeFileSync(path.join(outside, 'victim'), 'unchanged')
     symlinkSync(path.join(outside, 'victim'), path.join(deps.cwd, 'report.json'))
     const host = new RecordingHost()
@@ -288,8 +279,8 @@ describe('writes never follow links nor leave the run folders', () => {
 describe('the CLI writes beside the user and prints no secret', () => {
   it('writes image-budget-<slug>.json in its working folder, never into the temporary folder, even through a planted link', async () => {
     const { exec, streamExec } = localImage()
-    const deps = runDeps(exec, { streamExec, layerCacheDir: tempDir('layers') })
-    const outside = tempDir('outside')
+    const deps = runDeps(exec, { streamExec, layerCacheDir: tempDir('image-budget-hostile-layers-') })
+    const outside = tempDir('image-budget-hostile-outside-')
     writeFileSync(path.join(outside, 'victim'), 'unchanged')
     mkdirSync(path.join(deps.tempRoot, 'image-budget'))
     symlinkSync(path.join(outside, 'victim'), path.join(deps.tempRoot, 'image-budget', 'local-app-1.json'))
@@ -407,7 +398,7 @@ async function measuredImage() {
   const source = new OciDirectorySource(layout)
   const image = await resolveImage(source)
   const report: Report = emptyReport('api')
-  await measureImage(source, image, { store: new LayerStore(tempDir('store')), onPlatform: measurement => report.platforms.push(platformReport(measurement)) })
+  await measureImage(source, image, { store: new LayerStore(tempDir('image-budget-hostile-store-')), onPlatform: measurement => report.platforms.push(platformReport(measurement)) })
   return { report, platforms: image.platforms, layout }
 }
 
@@ -416,7 +407,7 @@ const noTrivy = async (): Promise<never> => {
 }
 
 function stepDeps(extra: Partial<ScanStepDeps> = {}): ScanStepDeps & { host: RecordingHost } {
-  const root = tempDir('scan')
+  const root = tempDir('image-budget-hostile-scan-')
   return {
     exec: createExec(new Writable({ write: (_c, _e, done) => done() })),
     host: new RecordingHost(),
@@ -443,7 +434,7 @@ describe('Trivy, an outside program, is bounded and its words scrubbed', () => {
   }
 
   it('stops a hanging scanner and its children at scan-timeout; with scan-failure: warning the sizes stay', async () => {
-    const pids = path.join(tempDir('pids'), 'pids')
+    const pids = path.join(tempDir('image-budget-hostile-pids-'), 'pids')
     const { run } = await scanWith(`sleep 600 & echo "$$ $!" > "${pids}"; wait`, { 'scan-timeout': '2s' })
     expect(run.error).toBeInstanceOf(ScanError)
     expect(run.error!.message).toMatch(/^trivy did not finish on linux\/amd64 within 2s \(input "scan-timeout"\) and was stopped/)
@@ -478,7 +469,7 @@ describe('Trivy, an outside program, is bounded and its words scrubbed', () => {
     const env = { ACTIONS_RUNTIME_TOKEN: 'runtime-token-value' }
     const leaky = JSON.parse(readFileSync(fixturePath('alpine-39'), 'utf8'))
     leaky.Results[0].Vulnerabilities[0].Title = 'leaked runtime-token-value here'
-    const file = path.join(tempDir('leaky'), 'trivy.json')
+    const file = path.join(tempDir('image-budget-hostile-leaky-'), 'trivy.json')
     writeFileSync(file, JSON.stringify(leaky))
     const { report, platforms } = await measuredImage()
     const deps = stepDeps({ env })
@@ -490,7 +481,7 @@ describe('Trivy, an outside program, is bounded and its words scrubbed', () => {
   })
 
   it('names the field of a half-valid Trivy report', async () => {
-    const file = path.join(tempDir('half'), 'trivy.json')
+    const file = path.join(tempDir('image-budget-hostile-half-'), 'trivy.json')
     writeFileSync(file, JSON.stringify({ SchemaVersion: 2, Results: [{ Target: 'x', Vulnerabilities: 5 }] }))
     const { report, platforms } = await measuredImage()
     const run = await timed(() => scanStep({ inputs: inputsOf({ 'trivy-report': file }), report, platforms, targetFor: noTrivy, version: '1' }, stepDeps()))
@@ -510,7 +501,7 @@ describe('baseline reports are checked field by field', () => {
     [{ schemaVersion: 1, platforms: [{ platform: 'p', size: 1, compressedSize: 1, layerCount: 1, wastedBytes: 0, layers: [], vulnerabilities: { critical: 1 } }] }, 'platforms[0].vulnerabilities.high is missing'],
     [{ schemaVersion: 2, platforms: [] }, 'schemaVersion is 2, not 1']
   ])('%j: %s', async (content, problem) => {
-    const file = path.join(tempDir('baseline'), 'old.json')
+    const file = path.join(tempDir('image-budget-hostile-baseline-'), 'old.json')
     writeFileSync(file, JSON.stringify(content))
     await expect(readBaselineFile(file, 'old.json')).rejects.toThrow(`Input "baseline": "old.json" is not an image-budget report of schema version 1: ${problem}`)
   })

@@ -11,14 +11,13 @@ import { LayerStore } from '../src/image/layer-store.js'
 import { measureImage, resolveImage } from '../src/image/measure.js'
 import { parseReference } from '../src/image/reference.js'
 import { RegistrySource, type RegistryOptions } from '../src/image/registry.js'
-import { useTempDirs } from './helpers/temp.js'
+import { tempDir } from './helpers/temp.js'
 import { blobOf, descriptorOf, HostileRegistry, imageOf, indexOf, LAYER_GZIP, LocalServer, writeBlobLayout, type Blob, type TestImage } from './helpers/hostile-registry.js'
 
 const FAST: RegistryOptions = { responseTimeoutMs: 300, idleTimeoutMs: 300, minBytesPerSecond: 100, retries: 2, retryDelayMs: 20, maxRetryDelayMs: 2000, totalTimeoutMs: 4000 }
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json'
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json'
 
-const tempDir = useTempDirs()
 
 /** Runs `action`, returning its outcome (value or error message) and how long it took. */
 async function timed<T>(action: () => Promise<T>): Promise<{ value?: T; error?: string; ms: number }> {

@@ -1,11 +1,10 @@
 // Layers crafted to fool or crash the measurement: each goes through the real TarScanner and through
 // measureImage on an OCI layout, and must give the exact right number or an error that names the
 // layer, the entry and the value.
-import { afterAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync, ftruncateSync } from 'node:fs'
-import * as os from 'node:os'
+import { closeSync, openSync, writeFileSync, writeSync, ftruncateSync } from 'node:fs'
 import * as path from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { OciDirectorySource } from '../src/image/blobs.js'
@@ -16,21 +15,13 @@ import { MAX_METADATA_BYTES, MAX_PATH_BYTES, TarFormatError } from '../src/image
 import { writeLayout } from './helpers/oci.js'
 import { endOfArchive, gnuHeader, gnuSparseMember, handHeader, paxData, paxMember, setField, tarMember } from './helpers/tar.js'
 import { scanEntries } from './helpers/tar.js'
+import { tempDir } from './helpers/temp.js'
 
 const PLAIN = 'application/vnd.oci.image.layer.v1.tar'
 const GZIP = 'application/vnd.oci.image.layer.v1.tar+gzip'
 const ZSTD = 'application/vnd.oci.image.layer.v1.tar+zstd'
 const GiB = 2 ** 30
 
-const folders: string[] = []
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), `image-budget-${prefix}-`))
-  folders.push(dir)
-  return dir
-}
-afterAll(() => {
-  for (const dir of folders) rmSync(dir, { recursive: true, force: true })
-})
 
 const digestOf = (data: Buffer): string => `sha256:${createHash('sha256').update(data).digest('hex')}`
 
@@ -38,7 +29,7 @@ const scan = scanEntries
 
 /** An image of one platform whose layers are these blobs, in an OCI layout folder. */
 function imageOf(layers: Array<{ blob: Buffer; mediaType?: string }>) {
-  const dir = tempDir('hostile-oci')
+  const dir = tempDir('image-budget-hostile-oci-')
   writeLayout(dir, [
     {
       os: 'linux',
@@ -49,7 +40,7 @@ function imageOf(layers: Array<{ blob: Buffer; mediaType?: string }>) {
   ])
   const measure = async () => {
     const source = new OciDirectorySource(dir)
-    const [platform] = await measureImage(source, await resolveImage(source), { store: new LayerStore(tempDir('hostile-store')) })
+    const [platform] = await measureImage(source, await resolveImage(source), { store: new LayerStore(tempDir('image-budget-hostile-store-')) })
     return platform
   }
   /** What the measurement must fail with: the layer and the source, then the problem. */
@@ -170,7 +161,7 @@ describe('hostile metadata sizes', () => {
 })
 
 describe('sparse files', () => {
-  const root = tempDir('hostile-sparse')
+  const root = tempDir('image-budget-hostile-sparse-')
   // 1 GiB of apparent size holding 100 bytes: GNU tar stores one 4 KiB region of it.
   const sparseFile = path.join(root, 'sparse.bin')
   const fd = openSync(sparseFile, 'w')

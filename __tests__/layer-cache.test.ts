@@ -1,6 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import * as os from 'node:os'
+import { existsSync, readdirSync, rmSync } from 'node:fs'
 import * as path from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { OciDirectorySource } from '../src/image/blobs.js'
@@ -11,11 +10,12 @@ import { useCacheServer } from './helpers/cache-server.js'
 import { RecordingHost } from './helpers/host.js'
 import { writeLayout } from './helpers/oci.js'
 import { gnuTar, makeTree } from './helpers/tar.js'
+import { tempDir } from './helpers/temp.js'
 
 function imageWithLayers(sizes: number[]): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'image-budget-oci-'))
+  const dir = tempDir('image-budget-oci-')
   const layers = sizes.map((bytes, index) => {
-    const root = mkdtempSync(path.join(os.tmpdir(), 'image-budget-layer-'))
+    const root = tempDir('image-budget-layer-')
     makeTree(root, [{ path: `layer${index}/data.bin`, bytes }])
     return { blob: gzipSync(gnuTar(root, 'pax')), mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', createdBy: `COPY layer${index} /` }
   })
@@ -24,7 +24,7 @@ function imageWithLayers(sizes: number[]): string {
 }
 
 // The cache version hashes the cached paths: like RUNNER_TEMP on a runner, the folder's path stays.
-const KEPT_DIR = path.join(mkdtempSync(path.join(os.tmpdir(), 'image-budget-kept-')), 'layers')
+const KEPT_DIR = path.join(tempDir('image-budget-kept-'), 'layers')
 
 /** One run on a fresh runner: an empty layer folder, restored from the cache, then saved. */
 async function run(layout: string, runId: string) {
@@ -75,7 +75,7 @@ describe('the layer index in the Actions cache (cache service v2, local server)'
     const previous = process.env.ACTIONS_RESULTS_URL
     process.env.ACTIONS_RESULTS_URL = 'http://127.0.0.1:9/'
     try {
-      const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'image-budget-kept-')), 'layers')
+      const dir = path.join(tempDir('image-budget-kept-'), 'layers')
       const restored = await restoreLayers({ backend: actionsCacheBackend, dir, name: 'api', env: {} }, host)
       expect(restored).toBeUndefined()
       expect(existsSync(dir)).toBe(false)

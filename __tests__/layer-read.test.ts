@@ -12,9 +12,8 @@ import { LayerStore, LayerStoreError } from '../src/image/layer-store.js'
 import { measureImage, resolveImage, type PlatformMeasurement } from '../src/image/measure.js'
 import { BlobIntegrityError, OFF_THREAD_HASH_BYTES, verifyBlob } from '../src/image/verify.js'
 import { writeLayout, type PlatformSpec } from './helpers/oci.js'
-import { useTempDirs } from './helpers/temp.js'
+import { tempDir } from './helpers/temp.js'
 
-const tempDir = useTempDirs()
 const GZIP = 'application/vnd.oci.image.layer.v1.tar+gzip'
 const sha256 = (data: Buffer): string => `sha256:${createHash('sha256').update(data).digest('hex')}`
 

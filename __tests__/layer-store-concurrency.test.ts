@@ -9,10 +9,9 @@ import ts from 'typescript'
 import { OciDirectorySource } from '../src/image/blobs.js'
 import { LayerStore } from '../src/image/layer-store.js'
 import { readLayer } from '../src/image/measure.js'
-import { useTempDirs } from './helpers/temp.js'
+import { tempDir } from './helpers/temp.js'
 import { blobOf, descriptorOf, imageOf, writeBlobLayout, type TestImage } from './helpers/hostile-registry.js'
 
-const tempDir = useTempDirs()
 
 /** Layers of many entries, so that writing one takes long enough for runs to overlap. */
 const ENTRIES = [12_000, 8_000, 3]

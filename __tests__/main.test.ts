@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it, jest } from '@jest/globals'
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import * as os from 'node:os'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 import * as core from '../__fixtures__/core.js'
+import { tempDir } from './helpers/temp.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
 const { run } = await import('../src/main.js')
@@ -17,7 +17,7 @@ describe('run', () => {
   beforeEach(() => {
     jest.clearAllMocks()
     cwd = process.cwd()
-    workspace = mkdtempSync(path.join(os.tmpdir(), 'image-budget-ws-'))
+    workspace = tempDir('image-budget-ws-')
     process.env.RUNNER_TEMP = path.join(workspace, 'runner-temp')
   })
 

@@ -1,6 +1,4 @@
 import { describe, expect, it } from '@jest/globals'
-import { mkdtempSync } from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { OciDirectorySource, OciTarSource, type BlobSource } from '../src/image/blobs.js'
@@ -9,6 +7,7 @@ import { LayerStore } from '../src/image/layer-store.js'
 import { layerHistory, measureImage, resolveImage } from '../src/image/measure.js'
 import { gnuTar, makeTree, sampleTree, zstdCompress } from './helpers/tar.js'
 import { packLayout, writeLayout } from './helpers/oci.js'
+import { tempDir } from './helpers/temp.js'
 
 const GZIP = 'application/vnd.oci.image.layer.v1.tar+gzip'
 const ZSTD = 'application/vnd.oci.image.layer.v1.tar+zstd'
@@ -17,7 +16,7 @@ const DOCKER_GZIP = 'application/vnd.docker.image.rootfs.diff.tar.gzip'
 
 function fixtureImage() {
   const base = sampleTree()
-  const appRoot = mkdtempSync(path.join(os.tmpdir(), 'image-budget-app-'))
+  const appRoot = tempDir('image-budget-app-')
   makeTree(appRoot, [
     { path: 'srv/app.bin', bytes: 250_000 },
     { path: 'srv/config.json', bytes: 321 }
@@ -26,7 +25,7 @@ function fixtureImage() {
   const appTar = gnuTar(appRoot, 'gnu')
   const baseGzip = gzipSync(baseTar)
   const appZstd = zstdCompress(appTar)
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'image-budget-oci-'))
+  const dir = tempDir('image-budget-oci-')
   const layout = writeLayout(dir, [
     {
       os: 'linux',
@@ -52,7 +51,7 @@ function fixtureImage() {
 async function measureFrom(source: BlobSource) {
   const image = await resolveImage(source)
   const read: string[] = []
-  const store = new LayerStore(mkdtempSync(path.join(os.tmpdir(), 'image-budget-store-')))
+  const store = new LayerStore(tempDir('image-budget-store-'))
   const platforms = await measureImage(source, image, { store, onLayer: (_platform, _index, layer) => read.push(layer.digest) })
   return { image, platforms, read }
 }
@@ -65,7 +64,7 @@ describe('measureImage', () => {
     [
       'an OCI layout tar as docker save writes it',
       () => {
-        const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'image-budget-save-')), 'image.tar')
+        const file = path.join(tempDir('image-budget-save-'), 'image.tar')
         packLayout(fixture.dir, file)
         return new OciTarSource(file)
       }

@@ -6,7 +6,7 @@ import { getInputs } from '../src/config/inputs.js'
 import { inapplicable } from '../src/pipeline/notices.js'
 import { baseToBuild, judge } from '../src/pipeline/stages.js'
 import { readGitHubContext } from '../src/github/context.js'
-import { useTempDirs } from './helpers/temp.js'
+import { tempDir } from './helpers/temp.js'
 import type { ImageSpec } from '../src/pipeline/spec.js'
 import type { PlatformReport } from '../src/report/report.js'
 
@@ -17,7 +17,6 @@ async function specOf(values: Record<string, string>, budgetFile?: string): Prom
 }
 
 const platform = { platform: 'linux/amd64' } as PlatformReport
-const tempDir = useTempDirs()
 
 /** The GitHub context of a pull_request event whose base commit is `baseSha`, as the runner hands it over. */
 async function pullRequestWithBase(baseSha: unknown) {

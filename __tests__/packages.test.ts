@@ -12,9 +12,8 @@ import { emptyReport, type Report } from '../src/report/report.js'
 import { markdownSummary, textSummary } from '../src/report/summary.js'
 import { writeLayout } from './helpers/oci.js'
 import { gnuTar } from './helpers/tar.js'
-import { useTempDirs } from './helpers/temp.js'
+import { tempDir } from './helpers/temp.js'
 
-const tempDir = useTempDirs()
 const PLAIN = 'application/vnd.oci.image.layer.v1.tar'
 
 /** Writes files (text, or a byte count of filler) into a new folder and returns it. */

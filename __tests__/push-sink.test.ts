@@ -16,9 +16,8 @@ import { resolveForMeasuring } from '../src/image/streamed-layout.js'
 import { BlobIntegrityError } from '../src/image/verify.js'
 import { pushLayout, writeLayout, type LayerSpec } from './helpers/oci.js'
 import { digestOf } from './helpers/hostile-registry.js'
-import { useTempDirs } from './helpers/temp.js'
+import { tempDir } from './helpers/temp.js'
 
-const tempDir = useTempDirs()
 const GZIP = 'application/vnd.oci.image.layer.v1.tar+gzip'
 
 function tarOf(files: Array<{ name: string; size: number }>): Buffer {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import * as os from 'node:os'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { evaluateBudgets } from '../src/budget/evaluate.js'
@@ -18,14 +17,15 @@ import { useCacheServer } from './helpers/cache-server.js'
 import { RecordingHost } from './helpers/host.js'
 import { writeLayout } from './helpers/oci.js'
 import { gnuTar, makeTree } from './helpers/tar.js'
+import { tempDir } from './helpers/temp.js'
 import { fixturePath, trivyStandIn } from './helpers/trivy-standin.js'
 
 const DAY = Date.parse('2026-11-22T12:00:00Z')
 
 /** A two-platform image written by the test, measured, and a Trivy report whose layer is its layer. */
 async function imageAndReport(fixture: string) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'image-budget-oci-'))
-  const root = mkdtempSync(path.join(os.tmpdir(), 'image-budget-layer-'))
+  const dir = tempDir('image-budget-oci-')
+  const root = tempDir('image-budget-layer-')
   makeTree(root, [{ path: 'lib/apk/db/installed', bytes: 4000 }])
   const blob = gzipSync(gnuTar(root, 'pax'))
   const layers = [{ blob, mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', createdBy: 'RUN apk add openssl # buildkit' }]
@@ -36,7 +36,7 @@ async function imageAndReport(fixture: string) {
   const source = new OciDirectorySource(dir)
   const image = await resolveImage(source)
   const report = emptyReport('api')
-  const store = new LayerStore(mkdtempSync(path.join(os.tmpdir(), 'image-budget-store-')))
+  const store = new LayerStore(tempDir('image-budget-store-'))
   await measureImage(source, image, { store, onPlatform: measurement => report.platforms.push(platformReport(measurement)) })
   // The layer Trivy names is the image's own layer, with a Dockerfile line, as a build gives it.
   const layerDigest = report.platforms[0].layers[0].digest
@@ -55,7 +55,7 @@ async function imageAndReport(fixture: string) {
 
 function stepDeps(extra: Partial<ScanStepDeps> = {}): ScanStepDeps & { host: RecordingHost; waits: number[] } {
   const waits: number[] = []
-  const root = mkdtempSync(path.join(os.tmpdir(), 'image-budget-scan-'))
+  const root = tempDir('image-budget-scan-')
   return {
     exec: createExec(process.stderr),
     host: new RecordingHost(),
@@ -204,7 +204,7 @@ describe('the vulnerability DB in the Actions cache (cache service v2, local ser
   const server = useCacheServer()
 
   it('restores the newest DB by prefix and saves once a day', async () => {
-    const cacheDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'image-budget-trivy-')), 'cache')
+    const cacheDir = path.join(tempDir('image-budget-trivy-'), 'cache')
     const host = new RecordingHost()
     mkdirSync(path.join(cacheDir, 'db'), { recursive: true })
     writeFileSync(path.join(cacheDir, 'db', 'trivy.db'), 'db of the 21st')

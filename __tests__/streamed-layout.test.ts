@@ -18,9 +18,8 @@ import { BlobIntegrityError } from '../src/image/verify.js'
 import type { Exec, StreamExec } from '../src/host.js'
 import { packLayout, writeLayout, type LayerSpec } from './helpers/oci.js'
 import { zstdCompress } from './helpers/tar.js'
-import { useTempDirs } from './helpers/temp.js'
+import { tempDir } from './helpers/temp.js'
 
-const tempDir = useTempDirs()
 const GZIP = 'application/vnd.oci.image.layer.v1.tar+gzip'
 const ZSTD = 'application/vnd.oci.image.layer.v1.tar+zstd'
 const PLAIN = 'application/vnd.oci.image.layer.v1.tar'

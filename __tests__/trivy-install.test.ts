@@ -1,12 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import * as os from 'node:os'
+import { existsSync, rmSync } from 'node:fs'
 import * as path from 'node:path'
 import { createExec } from '../src/exec.js'
 import { actionsCacheBackend } from '../src/image/layer-cache.js'
 import { assetName, installTrivy, parseTrivyVersion, TrivyInstallError, type InstallDeps } from '../src/scan/install.js'
 import { useCacheServer } from './helpers/cache-server.js'
 import { RecordingHost } from './helpers/host.js'
+import { tempDir } from './helpers/temp.js'
 import { fixturePath, ReleaseServer, releaseTarball } from './helpers/trivy-standin.js'
 
 const VERSION = '0.68.0'
@@ -16,7 +16,7 @@ describe('installing Trivy from a release server (local, with a tarball made by 
   let server: ReleaseServer
   const waits: number[] = []
   // The cache version hashes the path: like RUNNER_TEMP, the tool folder's path stays the same.
-  const toolDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'image-budget-tools-')), 'trivy')
+  const toolDir = path.join(tempDir('image-budget-tools-'), 'trivy')
   const deps = (extra: Partial<Omit<InstallDeps, 'host'>> = {}): InstallDeps & { host: RecordingHost } => ({
     exec: createExec(process.stderr),
     host: new RecordingHost(),

@@ -143,7 +143,7 @@ async function combineFromCli(inputs: Inputs, host: Host, deps: CombineDeps): Pr
 }
 
 /** `history` and `compare`: they print, judge nothing, and exit 0 unless the input is wrong. */
-async function runCommand(command: 'history' | 'compare', argv: string[], io: CliIo, deps: Partial<Deps>): Promise<number> {
+async function runCommand(command: 'history' | 'compare', argv: string[], io: CliIo, host: Host, deps: Partial<Deps>): Promise<number> {
   if (argv.includes('--help')) {
     io.stdout.write(`${command === 'history' ? HISTORY_USAGE : COMPARE_USAGE}\n`)
     return ExitCode.Ok
@@ -156,6 +156,8 @@ async function runCommand(command: 'history' | 'compare', argv: string[], io: Cl
     io.stdout.write(json ? serializeHistory(history) : renderHistory(history))
     return ExitCode.Ok
   }
+  // Interrupted, compare still removes the folder it reads images into, as a run does its work folders.
+  if (io.stdout === process.stdout) handleSignals({ ...base, ...deps }, host)
   const { comparison, top } = await compareInputs(argv, { cwd, env, exec: deps.exec ?? createExec(), fetch: deps.fetch ?? base.fetch, layerCacheDir: deps.layerCacheDir ?? localLayerCacheDir(env) })
   io.stdout.write(renderComparison(comparison, top))
   return ExitCode.Ok
@@ -165,7 +167,7 @@ async function runCommand(command: 'history' | 'compare', argv: string[], io: Cl
 export async function runCli(argv: string[], io: CliIo, deps: Partial<Deps> = {}): Promise<number> {
   const host = terminalHost(io)
   try {
-    if (argv[0] === 'history' || argv[0] === 'compare') return await runCommand(argv[0], argv.slice(1), io, deps)
+    if (argv[0] === 'history' || argv[0] === 'compare') return await runCommand(argv[0], argv.slice(1), io, host, deps)
     const { values, help } = parseCliArgs(argv)
     if (help) {
       io.stdout.write(`${USAGE}\n`)

@@ -1,14 +1,14 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import * as os from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
+import { tempDir } from './temp.js'
 
 /** The Node.js 24 that runners run the action with (`using: node24`), from scripts/ensure-node24.sh. */
 export const NODE24 = path.join(process.env.IMAGE_BUDGET_ASSETS ?? '/opt/image-budget', 'node24', 'bin', 'node')
 
 const ROOT = path.resolve(new URL('../..', import.meta.url).pathname)
 /** The bundle the steps run: dist/, or another build of it (IMAGE_BUDGET_DIST) to try a change before dist is rebuilt. */
-const DIST = process.env.IMAGE_BUDGET_DIST ?? path.join(ROOT, 'dist')
+export const DIST = process.env.IMAGE_BUDGET_DIST ?? path.join(ROOT, 'dist')
 
 export interface StepResult {
   exitCode: number
@@ -42,7 +42,7 @@ function cleanEnv(): NodeJS.ProcessEnv {
 }
 
 function prepareStep(inputs: Record<string, string>, extraEnv: NodeJS.ProcessEnv) {
-  const files = mkdtempSync(path.join(os.tmpdir(), 'image-budget-step-'))
+  const files = tempDir('image-budget-step-')
   const outputFile = path.join(files, 'output')
   const summaryFile = path.join(files, 'summary')
   writeFileSync(outputFile, '')
@@ -88,7 +88,7 @@ export function runCliProcess(cwd: string, args: string[], extraEnv: NodeJS.Proc
   const scan = args.includes('--scan') ? [] : ['--scan', 'false']
   const result = spawnSync(process.execPath, [path.join(DIST, 'cli/index.js'), ...scan, ...args], {
     cwd,
-    env: { ...cleanEnv(), IMAGE_BUDGET_CACHE_DIR: mkdtempSync(path.join(os.tmpdir(), 'image-budget-cli-cache-')), ...extraEnv },
+    env: { ...cleanEnv(), IMAGE_BUDGET_CACHE_DIR: tempDir('image-budget-cli-cache-'), ...extraEnv },
     encoding: 'utf8'
   })
   return { exitCode: result.status ?? -1, stdout: result.stdout, stderr: result.stderr }
@@ -96,5 +96,5 @@ export function runCliProcess(cwd: string, args: string[], extraEnv: NodeJS.Proc
 
 /** The CLI's bundle with arguments as given, without blocking: for commands that talk to servers running in the test's own process. */
 export async function runCliProcessAsync(cwd: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}, entry = path.join(ROOT, 'dist/cli/index.js')) {
-  return collect(spawn(process.execPath, [entry, ...args], { cwd, env: { ...cleanEnv(), IMAGE_BUDGET_CACHE_DIR: mkdtempSync(path.join(os.tmpdir(), 'image-budget-cli-cache-')), ...extraEnv } }))
+  return collect(spawn(process.execPath, [entry, ...args], { cwd, env: { ...cleanEnv(), IMAGE_BUDGET_CACHE_DIR: tempDir('image-budget-cli-cache-'), ...extraEnv } }))
 }

@@ -7,11 +7,9 @@
 // (dockerd 28.5 crashes without it). The runtime token is JWT-shaped with the claims BuildKit reads.
 // Listens on 127.0.0.1 only. `fault` makes it fail: 429 or 503 on every call, or never answer.
 import { afterAll, beforeAll } from '@jest/globals'
-import { mkdtempSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
-import * as os from 'node:os'
-import * as path from 'node:path'
 import type { AddressInfo } from 'node:net'
+import { tempDir } from './temp.js'
 
 const SERVICE = '/twirp/github.actions.results.api.v1.CacheService/'
 // The Azure SDK reads an IP-style URL as /<account>/<container>/<blob>, as Azurite serves it.
@@ -196,7 +194,7 @@ export function useCacheServer(): CacheServer {
   const saved: Record<string, string | undefined> = {}
   beforeAll(async () => {
     await server.start()
-    const env = { ...server.env(), RUNNER_TEMP: mkdtempSync(path.join(os.tmpdir(), 'image-budget-runner-')) }
+    const env = { ...server.env(), RUNNER_TEMP: tempDir('image-budget-runner-') }
     for (const [name, value] of Object.entries(env)) {
       saved[name] = process.env[name]
       process.env[name] = value

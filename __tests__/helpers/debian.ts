@@ -1,8 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process'
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import * as os from 'node:os'
+import { copyFileSync, existsSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { ASSETS, REGISTRY } from './engine.js'
+import { removeTempDir, tempDir } from './temp.js'
 
 /** Bump when what the bases hold changes: a new version is made once, then reused by later runs. */
 export const BASE_VERSION = 2
@@ -32,7 +32,7 @@ export function nodeBase(): string {
   if (inRegistry(NODE_BASE)) return NODE_BASE
   const node = path.join(ASSETS, 'node24', 'bin', 'node')
   if (!existsSync(node)) throw new Error(`${node} is missing: run scripts/ensure-node24.sh`)
-  const context = mkdtempSync(path.join(os.tmpdir(), 'image-budget-node-base-'))
+  const context = tempDir('image-budget-node-base-')
   try {
     copyFileSync(node, path.join(context, 'node'))
     copyFileSync(HOST_CA, path.join(context, 'host-ca.crt'))
@@ -51,7 +51,7 @@ export function nodeBase(): string {
     )
     execFileSync('docker', ['buildx', 'build', '--quiet', '--tag', NODE_BASE, '--push', context], { stdio: ['ignore', 'ignore', 'inherit'] })
   } finally {
-    rmSync(context, { recursive: true, force: true })
+    removeTempDir(context)
   }
   return NODE_BASE
 }

@@ -1,9 +1,9 @@
 import { describe, it } from '@jest/globals'
 import { execFileSync, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { cpSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs'
-import * as os from 'node:os'
+import { cpSync, existsSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
+import { tempDir } from './temp.js'
 
 export const ASSETS = process.env.IMAGE_BUDGET_ASSETS ?? '/opt/image-budget'
 export const REGISTRY = '127.0.0.1:5000'
@@ -61,7 +61,7 @@ USER 65534
 
 /** A build context with busybox for both architectures and a seed that makes its build new. */
 export function makeContext(dockerfile = MULTI_STAGE_DOCKERFILE, files: Record<string, string> = {}): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'image-budget-ctx-'))
+  const dir = tempDir('image-budget-ctx-')
   cpSync(path.join(ASSETS, 'busybox'), path.join(dir, 'busybox'), { recursive: true })
   writeFileSync(path.join(dir, 'Dockerfile'), dockerfile)
   writeFileSync(path.join(dir, 'seed'), randomBytes(16).toString('hex'))

@@ -4,8 +4,7 @@
 // refused with a typed error, in bounded time and memory. Each case draws from its own PRNG, seeded
 // from the run's seed and the case number, so one failing case can be replayed alone.
 import { execFileSync } from 'node:child_process'
-import { closeSync, ftruncateSync, linkSync, mkdirSync, mkdtempSync, openSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs'
-import * as os from 'node:os'
+import { closeSync, ftruncateSync, linkSync, mkdirSync, openSync, symlinkSync, writeFileSync, writeSync } from 'node:fs'
 import * as path from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -14,6 +13,7 @@ import { decompressor, LayerDecompressError } from '../../src/image/decompress.j
 import { entryKind, OverlayFilesystem } from '../../src/image/filesystem.js'
 import { MAX_PATH_BYTES, TarFormatError, TarScanner, type TarEntry } from '../../src/image/tar.js'
 import { paxData, sealHeader, tarMember, handHeader } from './tar.js'
+import { removeTempDir, tempDir } from './temp.js'
 
 export interface FuzzOptions {
   cases: number
@@ -61,7 +61,7 @@ export interface Corpus {
 
 /** Real layer tars written by GNU tar, in each format image builders produce, plus a few by hand. */
 export function buildCorpus(): Corpus {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'image-budget-fuzz-'))
+  const root = tempDir('image-budget-fuzz-')
   try {
     const tree = path.join(root, 'tree')
     const files: Array<[string, number]> = [
@@ -101,7 +101,7 @@ export function buildCorpus(): Corpus {
     const zstd = tars.slice(0, 2).map(tar => execFileSync('zstd', ['-q', '-c', '-3'], { input: tar, maxBuffer: 1 << 26 }))
     return { tars, headers: tars.map(headerOffsets), zstd }
   } finally {
-    rmSync(root, { recursive: true, force: true })
+    removeTempDir(root)
   }
 }
 

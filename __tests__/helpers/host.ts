@@ -1,16 +1,15 @@
-import { mkdtempSync } from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import { createExec } from '../../src/exec.js'
 import { systemClock, type AnnotationProperties, type Host } from '../../src/host.js'
 import type { Deps } from '../../src/main.js'
+import { tempDir } from './temp.js'
 
 /**
  * Folders and side effects of a test run: its own temporary root, a Trivy folder inside it, and
  * no real waiting. Tests that do not scan pass scan: false (no Trivy can be downloaded here).
  */
 export function testDeps() {
-  const tempRoot = mkdtempSync(path.join(os.tmpdir(), 'image-budget-run-'))
+  const tempRoot = tempDir('image-budget-run-')
   return {
     tempRoot,
     toolDir: path.join(tempRoot, 'trivy', 'bin'),

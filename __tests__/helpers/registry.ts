@@ -2,9 +2,9 @@
 // extracted by GNU tar, for manifests and blob sizes, and GNU tar for the bytes of regular files in
 // each layer.
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import * as os from 'node:os'
+import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
+import { removeTempDir, tempDir } from './temp.js'
 
 const ACCEPT = [
   'application/vnd.oci.image.index.v1+json',
@@ -90,7 +90,7 @@ export async function readPushedImage(reference: string): Promise<ReadImage> {
   const head = await fetch(`${base}/manifests/${tag}`, { headers: { Accept: ACCEPT } })
   if (!head.ok) throw new Error(`${reference}: HTTP ${head.status}`)
   const indexDigest = head.headers.get('docker-content-digest') ?? ''
-  const scratch = mkdtempSync(path.join(os.tmpdir(), 'image-budget-blobs-'))
+  const scratch = tempDir('image-budget-blobs-')
   try {
     const reader: ImageReader = {
       json: digest => getJson(`${base}/manifests/${digest}`).catch(() => getJson(`${base}/blobs/${digest}`)),
@@ -102,7 +102,7 @@ export async function readPushedImage(reference: string): Promise<ReadImage> {
     }
     return { indexDigest, platforms: await readPlatforms(await head.json(), indexDigest, reader) }
   } finally {
-    rmSync(scratch, { recursive: true, force: true })
+    removeTempDir(scratch)
   }
 }
 
@@ -111,7 +111,7 @@ export async function readPushedImage(reference: string): Promise<ReadImage> {
  * tar; the blob files' own sizes are checked against the manifests that name them.
  */
 export async function readOciArchive(archive: string): Promise<ReadImage> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'image-budget-layout-'))
+  const dir = tempDir('image-budget-layout-')
   try {
     execFileSync('tar', ['-xf', archive, '-C', dir])
     const blob = (digest: string): string => path.join(dir, 'blobs', ...digest.split(':'))
@@ -129,7 +129,7 @@ export async function readOciArchive(archive: string): Promise<ReadImage> {
     }
     return { indexDigest: index.manifests?.length === 1 ? index.manifests[0].digest : '', platforms }
   } finally {
-    rmSync(dir, { recursive: true, force: true })
+    removeTempDir(dir)
   }
 }
 

@@ -1,9 +1,9 @@
 import { TarScanner, type TarEntry } from '../../src/image/tar.js'
 import { execFileSync } from 'node:child_process'
-import { linkSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
-import * as os from 'node:os'
+import { linkSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { sealHeader, ustarHeader } from '../../__fixtures__/tar-header.js'
+import { tempDir } from './temp.js'
 export { ustarHeader as handHeader, sealHeader }
 
 export const LONG_DIR = `deep/${'d'.repeat(120)}/${'e'.repeat(80)}`
@@ -26,7 +26,7 @@ export function makeTree(root: string, files: TreeFile[]): void {
 }
 
 export function sampleTree(): { root: string; files: TreeFile[]; regularBytes: number } {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'image-budget-tree-'))
+  const root = tempDir('image-budget-tree-')
   const files = [
     { path: 'app/main.js', bytes: 12_345 },
     { path: 'app/empty.txt', bytes: 0 },

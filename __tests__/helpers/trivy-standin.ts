@@ -3,12 +3,12 @@
 // (from __fixtures__/trivy) to the path given with --output. It can be told to fail first.
 import { expect } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import { createHash } from 'node:crypto'
+import { tempDir } from './temp.js'
 
 export interface StandIn {
   dir: string
@@ -25,7 +25,7 @@ export function fixturePath(name: string): string {
 }
 
 export function trivyStandIn(options: { version: string; report: string; failures?: number; failure?: string; dir?: string }): StandIn {
-  const dir = options.dir ?? mkdtempSync(path.join(os.tmpdir(), 'image-budget-trivy-standin-'))
+  const dir = options.dir ?? tempDir('image-budget-trivy-standin-')
   mkdirSync(dir, { recursive: true })
   const log = path.join(dir, 'calls.log')
   const counter = path.join(dir, 'failures-left')

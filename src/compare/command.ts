@@ -18,6 +18,7 @@ import { LayerStore } from '../image/layer-store.js'
 import { measureImage } from '../image/measure.js'
 import { resolveForMeasuring } from '../image/streamed-layout.js'
 import { ImageNotFoundError, openImageInput } from '../image/source.js'
+import { workFolders } from '../pipeline/run-image.js'
 import type { Report } from '../report/report.js'
 import { textTable } from '../report/table.js'
 import { changeTable, compareSides, countLine, type Comparison, type Side, type SidePlatform } from './compare.js'
@@ -150,6 +151,8 @@ export function parseCompareArgs(argv: string[]): { before: string; after: strin
 export async function compareInputs(argv: string[], deps: CompareDeps): Promise<{ comparison: Comparison; top: number }> {
   const args = parseCompareArgs(argv)
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'image-budget-compare-'))
+  // Removed on SIGINT and SIGTERM too (handleSignals).
+  workFolders.add(workDir)
   try {
     const store = new LayerStore(deps.layerCacheDir ?? localLayerCacheDir(deps.env))
     const before = await openSide(args.before, args.name, deps, workDir, store)
@@ -161,6 +164,7 @@ export async function compareInputs(argv: string[], deps: CompareDeps): Promise<
     return { comparison, top: args.top }
   } finally {
     await rm(workDir, { recursive: true, force: true })
+    workFolders.delete(workDir)
   }
 }
 
