@@ -91,12 +91,13 @@ describe('the import structure of src/', () => {
   })
 
   it('starts the CLI without the GitHub packages, which take longer to load than a warm run takes', () => {
-    const atStart = packagesLoadedAtStart('cli.ts')
+    // Each entry point sets its heap flag, then loads its adapter (src/heap.ts): the walk starts there.
+    const atStart = packagesLoadedAtStart('command-line.ts')
     // The walk reaches the packages the CLI does load as it starts.
     expect([...atStart]).toEqual(expect.arrayContaining(['@actions/exec', 'yaml']))
     for (const heavy of ['@actions/cache', '@actions/github', '@actions/core']) expect({ heavy, atStart: atStart.has(heavy) }).toEqual({ heavy, atStart: false })
     // The action loads the cache and Octokit only when a step uses them.
-    const action = packagesLoadedAtStart('index.ts')
+    const action = packagesLoadedAtStart('main.ts')
     expect({ cache: action.has('@actions/cache'), github: action.has('@actions/github') }).toEqual({ cache: false, github: false })
   })
 

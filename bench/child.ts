@@ -10,6 +10,7 @@ import * as path from 'node:path'
 import { Readable, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { createGunzip } from 'node:zlib'
+import { tuneHeap } from '../src/heap.js'
 import { OciDirectorySource } from '../src/image/blobs.js'
 import { LayerStore } from '../src/image/layer-store.js'
 import { measureImage, resolveImage } from '../src/image/measure.js'
@@ -19,6 +20,8 @@ let layersRead = 0
 
 /** The full analysis of image-budget: measurement, the overlay filesystem, waste and top lists. */
 async function measure(): Promise<number> {
+  // As the action and the CLI run (the plain floors keep Node's defaults).
+  tuneHeap()
   const source = new OciDirectorySource(dir)
   // Without a store folder, a new empty one: every layer is read from its blob, as on a first run.
   const fresh = storeDir === undefined ? mkdtempSync(path.join(os.tmpdir(), 'image-budget-bench-store-')) : undefined

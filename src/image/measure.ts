@@ -430,14 +430,23 @@ export async function measureImage(
 ): Promise<PlatformMeasurement[]> {
   const concurrency = options.concurrency ?? layerReadConcurrency()
   const ahead = concurrency > 1 ? new LayersAhead(source, options.store, concurrency, options.readAheadMemory ?? READ_AHEAD_MEMORY) : undefined
-  const order = image.platforms.flatMap(platform => platform.layers.map((layer, index) => ({ layer, onRead: () => options.onLayer?.(platform.platform, index, layer) })))
-  let position = 0
+  // Each blob once, at its first place: a layer the platforms share must not fill the window of
+  // those read ahead, or a distinct layer further on waits for the one before it to finish.
+  const order: Array<{ layer: Descriptor; onRead: () => void }> = []
+  const placeOf = new Map<string, number>()
+  for (const platform of image.platforms) {
+    for (const [index, layer] of platform.layers.entries()) {
+      if (placeOf.has(layer.digest)) continue
+      placeOf.set(layer.digest, order.length)
+      order.push({ layer, onRead: () => options.onLayer?.(platform.platform, index, layer) })
+    }
+  }
   try {
     return await measureInOrder(image, options, async (layer, apply, onRead) => {
-      position++
       // The layer to apply now is read directly unless it was started ahead; those after it start.
       if (!ahead) return readLayer(source, layer, options.store, apply, onRead)
-      const next = order.slice(position, position + concurrency * 2).filter(later => later.layer.digest !== layer.digest)
+      const place = placeOf.get(layer.digest)!
+      const next = order.slice(place + 1, place + 1 + concurrency * 2)
       if (await ahead.awaitRead(layer.digest)) {
         // Read ahead: replayed from the store.
         ahead.start(next)
