@@ -4,12 +4,18 @@ import { describe, expect, it } from '@jest/globals'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Readable } from 'node:stream'
 import { parseProgress } from '../src/build/progress.js'
-import { createExec } from '../src/exec.js'
+import { createExec, spawnStream } from '../src/exec.js'
 
 const exec = createExec()
 const sh = (script: string, readStdout: (stdout: Readable) => Promise<void>) => exec('sh', ['-c', script], { silent: true, readStdout })
 
 describe('a program read as it streams', () => {
+  it('says that a program read as a stream was stopped by a signal, which it does not say itself', async () => {
+    const { stdout, finished } = spawnStream('sh', ['-c', 'kill -INT $$; sleep 5'])
+    stdout.resume()
+    await expect(finished).resolves.toEqual({ exitCode: -1, stderr: 'it was stopped by SIGINT' })
+  })
+
   it('hands every byte to a slow reader, keeps none of it, and keeps what it says on stderr', async () => {
     let read = 0
     const result = await sh('head -c 5000000 /dev/zero; echo exported >&2', async stdout => {

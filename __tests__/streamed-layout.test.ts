@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
-import { Readable } from 'node:stream'
+import { PassThrough, Readable } from 'node:stream'
 import { gzipSync } from 'node:zlib'
 import { ustarHeader } from '../__fixtures__/tar-header.js'
 import { OciTarSource, type BlobSource } from '../src/image/blobs.js'
@@ -152,6 +152,19 @@ describe('an engine image read as it streams', () => {
     const outcome = await measure(opened.source)
     expect(outcome.error).toBeInstanceOf(ImageNotFoundError)
     expect(outcome.error!.message).toBe('docker image save app:1 failed: Error response from daemon: content digest not found')
+  })
+
+  it('fails with what stopped docker image save when its output ends inside a layer, not with the truncation that caused', async () => {
+    const data = readFileSync(archiveOf(layers()))
+    // The program fails at once (a signal stops it); its output ends inside the first large layer a while later.
+    const stream = new PassThrough()
+    stream.write(data.subarray(0, 700_000))
+    const failure = new ImageNotFoundError('docker image save app:1 failed: it was stopped by SIGINT')
+    const source = new StreamedLayoutSource('image app:1 from the engine', () => ({ stream, finished: Promise.reject(failure) }))
+    const reading = source.readAll(new LayerStore(tempDir('image-budget-store-')))
+    await new Promise(resolve => setTimeout(resolve, 100))
+    stream.end()
+    await expect(reading).rejects.toBe(failure)
   })
 })
 

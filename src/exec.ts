@@ -156,7 +156,8 @@ export const spawnStream: StreamExec = (command, args) => {
   })
   const finished = new Promise<{ exitCode: number; stderr: string }>(resolve => {
     child.once('error', error => resolve({ exitCode: -1, stderr: error.message }))
-    child.once('close', code => resolve({ exitCode: code ?? -1, stderr }))
+    // A program stopped by a signal says nothing of it itself.
+    child.once('close', (code, signal) => resolve({ exitCode: code ?? -1, stderr: signal && !stderr.trim() ? `it was stopped by ${signal}` : stderr }))
   })
   return { stdout: child.stdout, finished }
 }

@@ -1976,7 +1976,8 @@ const spawnStream = (command, args) => {
     });
     const finished = new Promise(resolve => {
         child.once('error', error => resolve({ exitCode: -1, stderr: error.message }));
-        child.once('close', code => resolve({ exitCode: code ?? -1, stderr }));
+        // A program stopped by a signal says nothing of it itself.
+        child.once('close', (code, signal) => resolve({ exitCode: code ?? -1, stderr: signal && !stderr.trim() ? `it was stopped by ${signal}` : stderr }));
     });
     return { stdout: child.stdout, finished };
 };
@@ -8905,6 +8906,9 @@ class StreamedLayoutSource {
      */
     async readFrom(layout, store, onLayer, keepIn) {
         const { stream, finished } = layout;
+        // The program may end (a failure, or a signal that stops the step) while a blob is still being
+        // read: its failure is taken below, and must not be an unhandled rejection until then.
+        finished.catch(() => undefined);
         const files = keepIn === undefined ? undefined : new BlobFiles(keepIn, this.label);
         const seen = new Set();
         const bytes = new StreamBytes(stream[Symbol.asyncIterator]());
@@ -8952,9 +8956,13 @@ class StreamedLayoutSource {
             await bytes.drainZeros();
         }
         catch (error) {
+            // Output that ended by itself, cut short, is explained by the program's failure when it failed.
+            const endedEarly = stream.readableEnded;
             stream.destroy();
             await files?.abandon();
-            await finished.catch(() => undefined);
+            const failure = await finished.then(() => undefined, (failed) => failed ?? new Error('the program writing it failed'));
+            if (endedEarly && failure !== undefined)
+                throw failure;
             if (error instanceof TarFormatError)
                 throw new TarFormatError(`${this.label}: ${error.message}`);
             throw error;

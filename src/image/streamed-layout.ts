@@ -174,6 +174,9 @@ export class StreamedLayoutSource implements BlobSource {
    */
   async readFrom(layout: LayoutStream, store: LayerStore, onLayer?: (digest: string, size: number) => void, keepIn?: string): Promise<void> {
     const { stream, finished } = layout
+    // The program may end (a failure, or a signal that stops the step) while a blob is still being
+    // read: its failure is taken below, and must not be an unhandled rejection until then.
+    finished.catch(() => undefined)
     const files = keepIn === undefined ? undefined : new BlobFiles(keepIn, this.label)
     const seen = new Set<string>()
     const bytes = new StreamBytes(stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>)
@@ -212,9 +215,15 @@ export class StreamedLayoutSource implements BlobSource {
       }
       await bytes.drainZeros()
     } catch (error) {
+      // Output that ended by itself, cut short, is explained by the program's failure when it failed.
+      const endedEarly = stream.readableEnded
       stream.destroy()
       await files?.abandon()
-      await finished.catch(() => undefined)
+      const failure = await finished.then(
+        () => undefined,
+        (failed: unknown) => failed ?? new Error('the program writing it failed')
+      )
+      if (endedEarly && failure !== undefined) throw failure
       if (error instanceof TarFormatError) throw new TarFormatError(`${this.label}: ${error.message}`)
       throw error
     }
