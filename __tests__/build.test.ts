@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { writeFileSync } from 'node:fs'
-import { BuildError, runBuild } from '../src/build/build.js'
+import { BuildError, chosenExportMode, engineOnThisHost, runBuild, type ImageStore } from '../src/build/build.js'
+import type { ExportMode } from '../src/config/inputs.js'
 import { loadConfig } from '../src/config/config.js'
 import { getInputs } from '../src/config/inputs.js'
 import { createExec } from '../src/exec.js'
@@ -98,6 +99,31 @@ describe('runBuild', () => {
     await expect(attempt).rejects.toThrow('failed step: [2/2] RUN make\n  boom\nERROR: failed to solve: exit code 2')
     expect(host.secrets).toEqual(['s3cr3t'])
     expect(exec.calls[0].join(' ')).not.toContain('s3cr3t')
+  })
+})
+
+describe('export-mode auto', () => {
+  it.each<[string, ExportMode, ImageStore, boolean, string]>([
+    ['the docker driver of an engine here, on the containerd store', 'auto', 'containerd', true, 'registry'],
+    ['the docker driver of an engine elsewhere (a remote host, or a job container beside it)', 'auto', 'containerd', false, 'folder'],
+    ['the classic store, which loads the build instead', 'auto', 'classic', true, 'folder'],
+    ['the docker-container driver, whose BuildKit has a network of its own', 'auto', { driver: 'docker-container' }, true, 'folder'],
+    ['the remote driver', 'auto', { driver: 'remote' }, false, 'folder'],
+    ['a mode given: folder', 'folder', 'containerd', true, 'folder'],
+    ['a mode given: stream', 'stream', 'containerd', true, 'stream'],
+    ['a mode given: registry, refused later where it cannot work', 'registry', { driver: 'docker-container' }, false, 'registry']
+  ])('with %s', (_case, requested, store, engineHere, chosen) => {
+    expect(chosenExportMode(requested, store, engineHere)).toBe(chosen)
+  })
+
+  it.each([
+    ['this machine', '"runner-1"\n', 0, true],
+    ['another machine', '"build-host"\n', 0, false],
+    ['an engine that does not answer', '', 1, false],
+    ['an answer that is not a name', 'Cannot connect\n', 0, false]
+  ])('takes the engine for one on this machine by its host name: %s', async (_case, stdout, exitCode, here) => {
+    const exec = scriptedExec({ 'docker info --format {{json .Name}}': { stdout, exitCode } })
+    expect(await engineOnThisHost(exec, '/repo', 'runner-1')).toBe(here)
   })
 })
 

@@ -153,13 +153,16 @@ describeWithEngine('baseline: build, the merge base built beside the pull reques
     expect(github.comments[0].body).toContain(said)
     expect(step.stdout).toContain(`::group::Build the baseline of basebuild from ${first.slice(0, 12)}`)
 
-    // The base's build: only the measured layout as output, the cache read and not written.
+    // The base's build: only the measured export as output (export-mode auto: pushed to the step's
+    // own registry on 127.0.0.1, gone with the step), the cache read and not written.
     const builds = step.stdout.split('\n').filter(line => line.startsWith('[command]') && line.includes('buildx build'))
     expect(builds).toHaveLength(2)
     const baseBuild = builds[1]
     expect(baseBuild).toContain(`${path.sep}base${path.sep}metadata.json`)
     expect(baseBuild).toContain('--cache-from type=gha,scope=basebuild')
-    for (const flag of ['--push', '--load', '--tag', '--cache-to', 'type=image', 'type=docker']) expect(baseBuild).not.toContain(flag)
+    const outputs = [...baseBuild.matchAll(/--output (\S+)/g)].map(match => match[1])
+    expect(outputs).toEqual([expect.stringMatching(/^type=image,name=127\.0\.0\.1:\d+\/image-budget-[a-f0-9]{24}:measured,push=true,store=false,registry\.insecure=true$/)])
+    for (const flag of ['--push', '--load', '--tag', '--cache-to', 'type=docker']) expect(baseBuild).not.toContain(flag)
     expect(builds[0]).toContain('--cache-to type=gha,scope=basebuild')
 
     // Nothing of the base in the engine: the one image with the run's label is the head's, tagged.

@@ -102,7 +102,7 @@ describeWithEngine('images and engines as runners have them', () => {
     it('takes a build of the engine DOCKER_CONTEXT points at as it pushes it to the step (export-mode registry), and loads it there', () => {
       const tag = `image-budget-test/remote-sunk:${path.basename(context).slice(-6).toLowerCase()}`
       const env = { DOCKER_CONTEXT: 'image-budget-remote' }
-      const folder = runActionStep(context, { platforms: 'linux/amd64' }, env)
+      const folder = runActionStep(context, { platforms: 'linux/amd64', 'export-mode': 'folder' }, env)
       const sunk = runActionStep(context, { platforms: 'linux/amd64', tags: tag, load: 'true', 'export-mode': 'registry' }, env)
       expect(folder.exitCode).toBe(0)
       expect(sunk.exitCode).toBe(0)

@@ -106,7 +106,7 @@ function inputsFor(c: Case, context: string, tag: string): Record<string, string
   if (c.output === 'load' || c.output === 'push+load') inputs.load = 'true'
   if (c.output === 'outputs') inputs.outputs = `type=oci,dest=${path.join(context, 'user-output.tar')}`
   if (c.provenance !== 'default') inputs.provenance = c.provenance
-  if (c.exportMode !== 'folder') inputs['export-mode'] = c.exportMode
+  inputs['export-mode'] = c.exportMode
   if (c.sbom) inputs.sbom = `generator=${SBOM_GENERATOR}`
   return inputs
 }

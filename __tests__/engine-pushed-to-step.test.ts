@@ -29,7 +29,7 @@ function newLayerStore(): string {
 }
 
 /** A run on the real engine, with the build's argv and the largest file its run folder held when the build ended. */
-async function run(context: string, values: Record<string, string>, layerCacheDir = newLayerStore(), trivy?: string, fake: { driver?: string; storage?: string } = {}, buildArgs: string[][] = []) {
+async function run(context: string, values: Record<string, string>, layerCacheDir = newLayerStore(), trivy?: string, fake: { driver?: string; storage?: string; engineName?: string } = {}, buildArgs: string[][] = []) {
   const host = new RecordingHost()
   let largestOnDisk = 0
   const base = createExec(process.stderr)
@@ -41,6 +41,8 @@ async function run(context: string, values: Record<string, string>, layerCacheDi
     if (fake.driver && args[0] === 'buildx' && args[1] === 'inspect') return { ...result, stdout: result.stdout.replace(/^Driver:.*$/m, `Driver: ${fake.driver}`) }
     // An engine on the classic image store, as `docker info` describes it.
     if (fake.storage && args[0] === 'info') return { ...result, stdout: fake.storage }
+    // An engine on another host (or beside a job container), by the host name it gives.
+    if (fake.engineName && args[0] === 'info' && args.includes('{{json .Name}}')) return { ...result, stdout: `${JSON.stringify(fake.engineName)}\n` }
     if (args[0] === 'buildx' && args[1] === 'build') {
       buildArgs.push(args)
       largestOnDisk = largestFileUnder(deps.tempRoot)
@@ -77,7 +79,7 @@ describeWithEngine('a build pushed to the step (export-mode registry)', () => {
 
   it('measures a two-platform build as its folder export measures, with no layer on disk, and sends no layer twice', async () => {
     const context = makeContext()
-    const folder = await run(context, { platforms, name: 'sunk' })
+    const folder = await run(context, { platforms, name: 'sunk', 'export-mode': 'folder' })
     const store = newLayerStore()
     const first = await run(context, { platforms, name: 'sunk', 'export-mode': 'registry' }, store)
     expect(first.report.error).toBeUndefined()
@@ -104,6 +106,33 @@ describeWithEngine('a build pushed to the step (export-mode registry)', () => {
     expect(traffic(second).had).toBe(layerCount)
     expect(traffic(second).kB).toBeLessThan(20)
     expect(shape(second)).toEqual(shape(first))
+  })
+
+  it('is what export-mode auto (the default) picks for the docker driver of the engine on this machine, and says so', async () => {
+    const context = makeContext()
+    const chosen = await run(context, { platforms: 'linux/amd64', name: 'auto' })
+    const folder = await run(context, { platforms: 'linux/amd64', name: 'auto', 'export-mode': 'folder' })
+    expect(chosen.report.error).toBeUndefined()
+    expect(pushOutput(chosen.buildArgs[0])).toHaveLength(1)
+    expect(chosen.buildArgs[0].some(arg => arg.startsWith('type=oci'))).toBe(false)
+    expect(chosen.host.lines).toContain(
+      'export-mode auto: the build is pushed to a registry the step serves on 127.0.0.1 (the docker driver of an engine on this machine, with the containerd image store), which is sent only the layers not read before'
+    )
+    expect(traffic(chosen).blobs).toBeGreaterThan(0)
+    expect(shape(chosen)).toEqual(shape(folder))
+  })
+
+  it.each([
+    ['a builder whose BuildKit does not reach 127.0.0.1 of this machine', { driver: 'docker-container' }, 'the docker-container driver, whose BuildKit does not reach 127.0.0.1 of this machine'],
+    ['an engine on another host', { engineName: 'build-host-7' }, 'an engine that is not on this machine']
+  ])('falls back to a layout folder with export-mode auto for %s, and says why', async (_case, fake, why) => {
+    const context = makeContext()
+    const chosen = await run(context, { platforms: 'linux/amd64', name: 'auto-folder' }, undefined, undefined, fake)
+    expect(chosen.report.error).toBeUndefined()
+    expect(chosen.buildArgs[0].filter(arg => arg.startsWith('type=oci'))).toEqual([expect.stringMatching(/^type=oci,dest=.*\/oci,tar=false$/)])
+    expect(pushOutput(chosen.buildArgs[0])).toEqual([])
+    expect(chosen.host.lines).toContain(`export-mode auto: the build is written to an OCI layout folder (${why})`)
+    expect(chosen.report.platforms).toHaveLength(1)
   })
 
   it('measures a one-platform build that is also loaded into the engine', async () => {

@@ -53,9 +53,9 @@ async function run(context: string, values: Record<string, string>, trivy?: stri
 }
 
 describeWithEngine('a build read as buildx exports it', () => {
-  it('exports an unpushed build to a layout folder by default, which it measures as export-mode stream does', async () => {
+  it('exports an unpushed build to a layout folder with export-mode folder, which it measures as export-mode stream does', async () => {
     const context = makeContext()
-    const folder = await run(context, { platforms: 'linux/amd64', name: 'folder' })
+    const folder = await run(context, { platforms: 'linux/amd64', name: 'folder', 'export-mode': 'folder' })
     const streamed = await run(context, { platforms: 'linux/amd64', name: 'folder', 'export-mode': 'stream' })
     expect(folder.buildArgs[0].filter(arg => arg.startsWith('type=oci'))).toEqual([expect.stringMatching(/^type=oci,dest=.*\/oci,tar=false$/)])
     expect(folder.report.platforms).toHaveLength(1)

@@ -11,7 +11,7 @@ describe('getInputs', () => {
     expect(inputs.push).toBe(false)
     expect(inputs.load).toBe(false)
     expect(inputs['fail-on']).toBe('error')
-    expect(inputs['export-mode']).toBe('folder')
+    expect(inputs['export-mode']).toBe('auto')
     expect(inputs.summary).toBe(true)
     expect(inputs.platforms).toEqual([])
   })
@@ -38,7 +38,7 @@ describe('getInputs', () => {
     ['no-cache', '1', /Input "no-cache" must be true or false, got "1"/],
     ['summary', 'off', /Input "summary" must be true or false, got "off"/],
     ['fail-on', 'warn', /Input "fail-on" must be one of error, warning, never, got "warn"/],
-    ['export-mode', 'tar', /Input "export-mode" must be one of folder, stream, registry, got "tar"/]
+    ['export-mode', 'tar', /Input "export-mode" must be one of auto, folder, stream, registry, got "tar"/]
   ])('names the input and the value when %s is %p', (name, value, message) => {
     expect(() => getInputs(reader({ [name]: value }))).toThrow(InputError)
     expect(() => getInputs(reader({ [name]: value }))).toThrow(message)

@@ -5992,7 +5992,7 @@ function getInputs(read) {
         network: text(Input.Network),
         'no-cache-filters': list(Input.NoCacheFilters),
         outputs: list(Input.Outputs, true),
-        'export-mode': parseEnum(Input.ExportMode, read(Input.ExportMode), ['folder', 'stream', 'registry'], 'folder'),
+        'export-mode': parseEnum(Input.ExportMode, read(Input.ExportMode), ['auto', 'folder', 'stream', 'registry'], 'auto'),
         provenance: text(Input.Provenance),
         sbom: text(Input.Sbom),
         'secret-envs': list(Input.SecretEnvs),
@@ -8236,6 +8236,7 @@ function isEngineUnreachable(output) {
 
 
 
+
 class BuildError extends Error {
     constructor(message) {
         super(message);
@@ -8332,6 +8333,34 @@ async function imageStore(exec, builder, cwd) {
         return { driver };
     const storage = await exec('docker', ['info', '--format', '{{json .DriverStatus}}'], { silent: true, cwd });
     return storage.exitCode === 0 && isClassicStore(storage.stdout) ? 'classic' : 'containerd';
+}
+/**
+ * Whether the engine runs on this machine, in its network: what a registry the step serves on
+ * 127.0.0.1 needs of the BuildKit inside it. Told by the engine's host name, which is this
+ * machine's for a local engine, and another for a remote one or when the step runs in a job
+ * container beside the engine.
+ */
+async function engineOnThisHost(exec, cwd, hostname = external_node_os_.hostname()) {
+    const info = await exec('docker', ['info', '--format', '{{json .Name}}'], { silent: true, cwd });
+    if (info.exitCode !== 0)
+        return false;
+    try {
+        return JSON.parse(info.stdout) === hostname;
+    }
+    catch {
+        return false;
+    }
+}
+/**
+ * How a build that is not pushed reaches the measuring, `export-mode: auto` resolved: pushed to the
+ * step's registry when its builder reaches it (the docker driver of an engine on this machine, on
+ * the containerd image store), which is sent only the layers not read before and writes nothing of
+ * the image to disk; else an OCI layout folder (which the classic store replaces by a load).
+ */
+function chosenExportMode(requested, store, engineHere) {
+    if (requested !== 'auto')
+        return requested;
+    return store === 'containerd' && engineHere ? 'registry' : 'folder';
 }
 /**
  * Whether `docker info`'s DriverStatus is a graph driver's: a list of pairs without the containerd
@@ -10218,22 +10247,28 @@ async function openLayers(spec, context) {
 }
 const streamedLayerNote = (host) => (digest, size) => host.info(`reading layer ${digest} (${size_formatSize(size)} compressed) as the image streams`);
 /**
- * Builds an image that is not pushed and opens what it exported: the layout folder buildx wrote
- * (`export-mode: folder`), or (`stream`) the OCI tar on buildx's standard output, read as it comes
- * with no copy on disk; then with `keepLayout` (Trivy scans it) its blobs are also written to a
- * layout folder as they pass.
+ * Builds an image that is not pushed and opens what it exported: pushed to the step's registry
+ * (`export-mode: registry`, what auto picks where the builder reaches it), the layout folder buildx
+ * wrote (`folder`), or (`stream`) the OCI tar on buildx's standard output, read as it comes with no
+ * copy on disk; then with `keepLayout` (Trivy scans it) its blobs are also written to a layout
+ * folder as they pass.
  */
 async function exportedBuild(spec, deps, context, keepLayout) {
     const { host } = context;
     const keepIn = keepLayout ? external_node_path_.join(deps.workDir, 'oci') : undefined;
-    if (spec.inputs['export-mode'] === 'registry')
-        return pushedToStep(spec, deps, context, keepIn);
     // Asked here once: the build's defaults depend on it too.
     const store = await imageStore(context.exec, spec.inputs.builder, context.cwd);
+    const requested = spec.inputs['export-mode'];
+    const mode = chosenExportMode(requested, store, requested === 'auto' && store === 'containerd' && (await engineOnThisHost(context.exec, context.cwd)));
+    // The classic store's load says so itself.
+    if (requested === 'auto' && store !== 'classic')
+        host.info(autoModeNote(mode, store));
+    if (mode === 'registry')
+        return pushedToStep(spec, deps, context, keepIn, store);
     const known = { ...deps, imageStore: store };
     if (store === 'classic')
         return loadedIntoEngine(spec, known, context, keepLayout);
-    if (spec.inputs['export-mode'] === 'folder') {
+    if (mode === 'folder') {
         const build = await host.group(`Build ${spec.name}`, () => runBuild(spec, known));
         return { build, source: new OciDirectorySource(build.ociDir) };
     }
@@ -10245,14 +10280,21 @@ async function exportedBuild(spec, deps, context, keepLayout) {
     const build = await host.group(`Build ${spec.name}`, () => runBuild(spec, { ...known, exportTo }));
     return { build: { ...build, ...(keepIn ? { ociDir: keepIn } : {}) }, source, layers };
 }
+/** What `export-mode: auto` chose, and why, for the log. */
+function autoModeNote(mode, store) {
+    if (mode === 'registry') {
+        return 'export-mode auto: the build is pushed to a registry the step serves on 127.0.0.1 (the docker driver of an engine on this machine, with the containerd image store), which is sent only the layers not read before';
+    }
+    const builder = typeof store === 'object' ? `the ${store.driver || 'unknown'} driver, whose BuildKit does not reach 127.0.0.1 of this machine` : 'an engine that is not on this machine';
+    return `export-mode auto: the build is written to an OCI layout folder (${builder})`;
+}
 /**
  * `export-mode: registry`: the build pushes the image to a registry the step serves on 127.0.0.1,
  * which says it has every layer the layer store read before (never sent) and reads the others as
  * they are pushed. Only a builder on this machine's network reaches it: the docker driver's.
  */
-async function pushedToStep(spec, deps, context, keepIn) {
+async function pushedToStep(spec, deps, context, keepIn, store) {
     const { host } = context;
-    const store = await imageStore(context.exec, spec.inputs.builder, context.cwd);
     if (typeof store === 'object') {
         const builder = spec.inputs.builder === '' ? 'the current builder' : `builder "${spec.inputs.builder}"`;
         throw new InputError(`Input "${Input.ExportMode}": "registry" needs a builder that reaches 127.0.0.1 of this machine (the docker driver), and ${builder} uses the ${store.driver || 'unknown'} driver: use folder or stream`);

@@ -1,9 +1,10 @@
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
+import * as os from 'node:os'
 import * as path from 'node:path'
 import type { Readable } from 'node:stream'
 import { Input, MIN_BUILDKIT_FOR_GHA_CACHE, MIN_BUILDX_FOR_GHA_CACHE } from '../constants.js'
 import type { Config } from '../config/config.js'
-import type { Inputs } from '../config/inputs.js'
+import type { ExportMode, Inputs } from '../config/inputs.js'
 import type { Clock, Exec, Host } from '../host.js'
 import { isGhaCacheSpec, type ActionsCacheState } from './actions-cache.js'
 import { cacheSpecs, getArgs, measuredFromRegistry, parseDriver, type BuildPaths, type CacheSpecs } from './args.js'
@@ -175,6 +176,33 @@ export async function imageStore(exec: Exec, builder: string, cwd: string): Prom
   if (driver !== 'docker') return { driver }
   const storage = await exec('docker', ['info', '--format', '{{json .DriverStatus}}'], { silent: true, cwd })
   return storage.exitCode === 0 && isClassicStore(storage.stdout) ? 'classic' : 'containerd'
+}
+
+/**
+ * Whether the engine runs on this machine, in its network: what a registry the step serves on
+ * 127.0.0.1 needs of the BuildKit inside it. Told by the engine's host name, which is this
+ * machine's for a local engine, and another for a remote one or when the step runs in a job
+ * container beside the engine.
+ */
+export async function engineOnThisHost(exec: Exec, cwd: string, hostname = os.hostname()): Promise<boolean> {
+  const info = await exec('docker', ['info', '--format', '{{json .Name}}'], { silent: true, cwd })
+  if (info.exitCode !== 0) return false
+  try {
+    return JSON.parse(info.stdout) === hostname
+  } catch {
+    return false
+  }
+}
+
+/**
+ * How a build that is not pushed reaches the measuring, `export-mode: auto` resolved: pushed to the
+ * step's registry when its builder reaches it (the docker driver of an engine on this machine, on
+ * the containerd image store), which is sent only the layers not read before and writes nothing of
+ * the image to disk; else an OCI layout folder (which the classic store replaces by a load).
+ */
+export function chosenExportMode(requested: ExportMode, store: ImageStore, engineHere: boolean): Exclude<ExportMode, 'auto'> {
+  if (requested !== 'auto') return requested
+  return store === 'containerd' && engineHere ? 'registry' : 'folder'
 }
 
 /**

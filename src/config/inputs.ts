@@ -2,7 +2,7 @@ import { DEFAULT_HISTORY_BRANCH, DEFAULT_TRIVY_VERSION, Input, SEVERITIES, type 
 import { InputError } from './errors.js'
 
 export type FailOn = 'error' | 'warning' | 'never'
-export type ExportMode = 'folder' | 'stream' | 'registry'
+export type ExportMode = 'auto' | 'folder' | 'stream' | 'registry'
 
 /** Every input of action.yml, keyed exactly as there, read once by getInputs(). */
 export interface Inputs {
@@ -205,7 +205,7 @@ export function getInputs(read: InputReader): Inputs {
     network: text(Input.Network),
     'no-cache-filters': list(Input.NoCacheFilters),
     outputs: list(Input.Outputs, true),
-    'export-mode': parseEnum(Input.ExportMode, read(Input.ExportMode), ['folder', 'stream', 'registry'] as const, 'folder'),
+    'export-mode': parseEnum(Input.ExportMode, read(Input.ExportMode), ['auto', 'folder', 'stream', 'registry'] as const, 'auto'),
     provenance: text(Input.Provenance),
     sbom: text(Input.Sbom),
     'secret-envs': list(Input.SecretEnvs),

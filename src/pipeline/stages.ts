@@ -13,7 +13,7 @@ import { addWorktree, findMergeBase, isCommitted, repositoryRoot, treePath } fro
 import { isPullRequest, type GitHubContext } from '../github/context.js'
 import { evaluateBudgets, verdictOf, type BudgetResult, type Verdict } from '../budget/evaluate.js'
 import { baseBuildInputs, cacheSpecs, isRemoteContext, measuredFromRegistry, refuseRemoteBase, refuseStdoutOutputs } from '../build/args.js'
-import { imageStore, runBuild, type BuildDeps, type BuildResult } from '../build/build.js'
+import { chosenExportMode, engineOnThisHost, imageStore, runBuild, type BuildDeps, type BuildResult, type ImageStore } from '../build/build.js'
 import { InputError } from '../config/errors.js'
 import { trivyScans, type Inputs } from '../config/inputs.js'
 import { formatSize } from '../config/size.js'
@@ -127,20 +127,25 @@ async function openLayers(spec: ImageSpec, context: StageContext): Promise<Opene
 const streamedLayerNote = (host: Host) => (digest: string, size: number) => host.info(`reading layer ${digest} (${formatSize(size)} compressed) as the image streams`)
 
 /**
- * Builds an image that is not pushed and opens what it exported: the layout folder buildx wrote
- * (`export-mode: folder`), or (`stream`) the OCI tar on buildx's standard output, read as it comes
- * with no copy on disk; then with `keepLayout` (Trivy scans it) its blobs are also written to a
- * layout folder as they pass.
+ * Builds an image that is not pushed and opens what it exported: pushed to the step's registry
+ * (`export-mode: registry`, what auto picks where the builder reaches it), the layout folder buildx
+ * wrote (`folder`), or (`stream`) the OCI tar on buildx's standard output, read as it comes with no
+ * copy on disk; then with `keepLayout` (Trivy scans it) its blobs are also written to a layout
+ * folder as they pass.
  */
 async function exportedBuild(spec: ImageSpec, deps: BuildDeps, context: StageContext, keepLayout: boolean): Promise<Produced> {
   const { host } = context
   const keepIn = keepLayout ? path.join(deps.workDir, 'oci') : undefined
-  if (spec.inputs['export-mode'] === 'registry') return pushedToStep(spec, deps, context, keepIn)
   // Asked here once: the build's defaults depend on it too.
   const store = await imageStore(context.exec, spec.inputs.builder, context.cwd)
+  const requested = spec.inputs['export-mode']
+  const mode = chosenExportMode(requested, store, requested === 'auto' && store === 'containerd' && (await engineOnThisHost(context.exec, context.cwd)))
+  // The classic store's load says so itself.
+  if (requested === 'auto' && store !== 'classic') host.info(autoModeNote(mode, store))
+  if (mode === 'registry') return pushedToStep(spec, deps, context, keepIn, store)
   const known = { ...deps, imageStore: store }
   if (store === 'classic') return loadedIntoEngine(spec, known, context, keepLayout)
-  if (spec.inputs['export-mode'] === 'folder') {
+  if (mode === 'folder') {
     const build = await host.group(`Build ${spec.name}`, () => runBuild(spec, known))
     return { build, source: new OciDirectorySource(build.ociDir!) }
   }
@@ -153,14 +158,22 @@ async function exportedBuild(spec: ImageSpec, deps: BuildDeps, context: StageCon
   return { build: { ...build, ...(keepIn ? { ociDir: keepIn } : {}) }, source, layers }
 }
 
+/** What `export-mode: auto` chose, and why, for the log. */
+function autoModeNote(mode: 'folder' | 'stream' | 'registry', store: ImageStore): string {
+  if (mode === 'registry') {
+    return 'export-mode auto: the build is pushed to a registry the step serves on 127.0.0.1 (the docker driver of an engine on this machine, with the containerd image store), which is sent only the layers not read before'
+  }
+  const builder = typeof store === 'object' ? `the ${store.driver || 'unknown'} driver, whose BuildKit does not reach 127.0.0.1 of this machine` : 'an engine that is not on this machine'
+  return `export-mode auto: the build is written to an OCI layout folder (${builder})`
+}
+
 /**
  * `export-mode: registry`: the build pushes the image to a registry the step serves on 127.0.0.1,
  * which says it has every layer the layer store read before (never sent) and reads the others as
  * they are pushed. Only a builder on this machine's network reaches it: the docker driver's.
  */
-async function pushedToStep(spec: ImageSpec, deps: BuildDeps, context: StageContext, keepIn: string | undefined): Promise<Produced> {
+async function pushedToStep(spec: ImageSpec, deps: BuildDeps, context: StageContext, keepIn: string | undefined, store: ImageStore): Promise<Produced> {
   const { host } = context
-  const store = await imageStore(context.exec, spec.inputs.builder, context.cwd)
   if (typeof store === 'object') {
     const builder = spec.inputs.builder === '' ? 'the current builder' : `builder "${spec.inputs.builder}"`
     throw new InputError(`Input "${Input.ExportMode}": "registry" needs a builder that reaches 127.0.0.1 of this machine (the docker driver), and ${builder} uses the ${store.driver || 'unknown'} driver: use folder or stream`)
