@@ -117,12 +117,15 @@ describe('export-mode auto', () => {
   })
 
   it.each([
-    ['this machine', '"runner-1"\n', 0, true],
-    ['another machine', '"build-host"\n', 0, false],
+    ['this machine', '["runner-1",["name=apparmor","name=seccomp,profile=builtin","name=cgroupns"]]\n', 0, true],
+    ['this machine, no security options', '["runner-1",null]\n', 0, true],
+    ['another machine', '["build-host",["name=seccomp,profile=builtin"]]\n', 0, false],
+    ['a rootless engine, whose network namespace is its own', '["runner-1",["name=seccomp,profile=builtin","name=rootless","name=cgroupns"]]\n', 0, false],
     ['an engine that does not answer', '', 1, false],
-    ['an answer that is not a name', 'Cannot connect\n', 0, false]
+    ['an answer that is not JSON', 'Cannot connect\n', 0, false],
+    ['an answer of another shape', '{"Name":"runner-1"}\n', 0, false]
   ])('takes the engine for one on this machine by its host name: %s', async (_case, stdout, exitCode, here) => {
-    const exec = scriptedExec({ 'docker info --format {{json .Name}}': { stdout, exitCode } })
+    const exec = scriptedExec({ 'docker info --format [{{json .Name}},{{json .SecurityOptions}}]': { stdout, exitCode } })
     expect(await engineOnThisHost(exec, '/repo', 'runner-1')).toBe(here)
   })
 })

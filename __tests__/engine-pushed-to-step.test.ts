@@ -42,7 +42,7 @@ async function run(context: string, values: Record<string, string>, layerCacheDi
     // An engine on the classic image store, as `docker info` describes it.
     if (fake.storage && args[0] === 'info') return { ...result, stdout: fake.storage }
     // An engine on another host (or beside a job container), by the host name it gives.
-    if (fake.engineName && args[0] === 'info' && args.includes('{{json .Name}}')) return { ...result, stdout: `${JSON.stringify(fake.engineName)}\n` }
+    if (fake.engineName && args[0] === 'info' && args.some(arg => arg.includes('{{json .Name}}'))) return { ...result, stdout: result.stdout.replace(/^\["[^"]*"/, JSON.stringify([fake.engineName]).slice(0, -1)) }
     if (args[0] === 'buildx' && args[1] === 'build') {
       buildArgs.push(args)
       largestOnDisk = largestFileUnder(deps.tempRoot)

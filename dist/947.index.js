@@ -8338,18 +8338,23 @@ async function imageStore(exec, builder, cwd) {
  * Whether the engine runs on this machine, in its network: what a registry the step serves on
  * 127.0.0.1 needs of the BuildKit inside it. Told by the engine's host name, which is this
  * machine's for a local engine, and another for a remote one or when the step runs in a job
- * container beside the engine.
+ * container beside the engine; a rootless engine runs in a network namespace of its own.
  */
 async function engineOnThisHost(exec, cwd, hostname = external_node_os_.hostname()) {
-    const info = await exec('docker', ['info', '--format', '{{json .Name}}'], { silent: true, cwd });
+    const info = await exec('docker', ['info', '--format', '[{{json .Name}},{{json .SecurityOptions}}]'], { silent: true, cwd });
     if (info.exitCode !== 0)
         return false;
+    let answer;
     try {
-        return JSON.parse(info.stdout) === hostname;
+        answer = JSON.parse(info.stdout);
     }
     catch {
         return false;
     }
+    if (!Array.isArray(answer) || answer[0] !== hostname)
+        return false;
+    const options = Array.isArray(answer[1]) ? answer[1] : [];
+    return !options.some(option => typeof option === 'string' && /(^|,)name=rootless(,|$)/.test(option));
 }
 /**
  * How a build that is not pushed reaches the measuring, `export-mode: auto` resolved: pushed to the
