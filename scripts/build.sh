@@ -4,5 +4,8 @@
 set -euo pipefail
 out=${1:-dist}
 cd "$(dirname "$0")/.."
+# ncc names its chunk files after module ids, which move when a module is added: a chunk of the
+# last build is not overwritten, so the old ones go first.
+rm -f "$out"/*.index.js "$out"/cli/*.index.js
 npx --no-install ncc build src/index.ts -o "$out" --license licenses.txt --quiet
 npx --no-install ncc build src/cli.ts -o "$out/cli" --quiet

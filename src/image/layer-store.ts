@@ -22,6 +22,7 @@ import type { Compression } from './decompress.js'
 import type { EntryKind } from './filesystem.js'
 import { checkLayerPackages, type LayerPackages } from './packages.js'
 import { checkDigest } from './types.js'
+import { writeUtf8 } from './utf8.js'
 
 /** Bump when the files' meaning changes: older folders are then ignored. */
 export const LAYER_STORE_VERSION = 3
@@ -88,6 +89,8 @@ const PARTIAL = /\.partial$/
 /** A partial file this old was left by a run that died: nobody will rename it. */
 const ABANDONED_MS = 60 * 60 * 1000
 const ENTRY_KINDS = 7
+const TAB = 0x09
+const NEWLINE = 0x0a
 
 export type EntryVisitor = (path: string, kind: EntryKind, size: number, linkName: string) => void
 
@@ -96,11 +99,19 @@ const escapeName = (name: string): string =>
 const unescapeName = (name: string): string =>
   name.includes('\\') ? name.replace(/\\(\\|t|n)/g, (_, c: string) => (c === 't' ? '\t' : c === 'n' ? '\n' : '\\')) : name
 
+/** Entries are written in pieces of this many bytes. */
+const ENTRIES_CHUNK_BYTES = 1 << 18
+
+/**
+ * Writes a layer's entries file as the layer is read. Lines go straight into a buffer of bytes:
+ * a line kept as a string until its piece is written outlives the young generation's collections,
+ * and a million of them grew V8's young generation to its limit and filled the old one.
+ */
 export class LayerEntryWriter {
   private readonly stream: Writable
   private readonly partial: string
-  private buffered: string[] = []
-  private bufferedLength = 0
+  private chunk = Buffer.allocUnsafe(ENTRIES_CHUNK_BYTES)
+  private chunkUsed = 0
   /** The first error of the file's stream: kept for close(), never left unhandled (it would end the process). */
   private failure: unknown
   entries = 0
@@ -116,25 +127,35 @@ export class LayerEntryWriter {
   }
 
   add(path: string, kind: EntryKind, size: number, linkName: string): void {
-    const line = `${kind}\t${size}\t${escapeName(path)}\t${linkName === '' ? '' : escapeName(linkName)}\n`
-    this.buffered.push(line)
-    this.bufferedLength += line.length
+    const name = escapeName(path)
+    const link = linkName === '' ? '' : escapeName(linkName)
+    // The kind's digit, the size's at most 22 characters, three tabs, a newline; 3 bytes a unit of the names.
+    const most = 27 + 3 * (name.length + link.length)
+    if (this.chunkUsed + most > this.chunk.length) this.flush(most)
+    const chunk = this.chunk
+    let at = this.chunkUsed
+    chunk[at++] = 0x30 + kind
+    chunk[at++] = TAB
+    at += chunk.write(String(size), at, 'latin1')
+    chunk[at++] = TAB
+    at = writeUtf8(chunk, at, name)
+    chunk[at++] = TAB
+    at = writeUtf8(chunk, at, link)
+    chunk[at++] = NEWLINE
+    this.chunkUsed = at
     this.entries++
-    if (this.bufferedLength > 1 << 18) this.flush()
   }
 
-  private flush(): void {
-    if (this.buffered.length === 0) return
-    if (this.failure !== undefined) {
-      this.buffered = []
-      this.bufferedLength = 0
-      return
+  /** Hands the piece written so far to the file, and starts one with room for at least `room` bytes. */
+  private flush(room = 0): void {
+    if (this.chunkUsed > 0 && this.failure === undefined) {
+      this.bytes += this.chunkUsed
+      this.stream.write(this.chunk.subarray(0, this.chunkUsed))
+      this.chunk = Buffer.allocUnsafe(Math.max(ENTRIES_CHUNK_BYTES, room))
+    } else if (room > this.chunk.length) {
+      this.chunk = Buffer.allocUnsafe(room)
     }
-    const text = this.buffered.join('')
-    this.bytes += Buffer.byteLength(text)
-    this.stream.write(text)
-    this.buffered = []
-    this.bufferedLength = 0
+    this.chunkUsed = 0
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,8 @@
 // finds a child by its parent and name. The children of a directory form a list in the order they
 // were added, as a Map iterates. About 31 bytes a node remain, plus its name and its table slots.
 
+import { writeUtf8 } from './utf8.js'
+
 /** No node: the end of a list, an empty slot. */
 export const NONE = -1
 /** The root directory's id. */
@@ -110,15 +112,7 @@ export class TreeStore {
   encode(text: string): number {
     const length = text.length
     if (length * 3 > this.key.length) this.key = Buffer.allocUnsafe(length * 3)
-    const key = this.key
-    // Names are nearly always short and ASCII: a loop is quicker than a call to the encoder for them.
-    if (length > 64) return key.write(text, 0, 'utf8')
-    for (let index = 0; index < length; index++) {
-      const code = text.charCodeAt(index)
-      if (code >= 0x80) return key.write(text, 0, 'utf8')
-      key[index] = code
-    }
-    return length
+    return writeUtf8(this.key, 0, text)
   }
 
   /** Where the next `/` of the key is from `start`, or `end`. */

@@ -1,8 +1,8 @@
-export const id = 947;
-export const ids = [947];
+export const id = 444;
+export const ids = [444];
 export const modules = {
 
-/***/ 7947:
+/***/ 9444:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 
@@ -800,6 +800,26 @@ function decompressor(compression) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/image/utf8.ts
+// Short names written as UTF-8 bytes, in the loops that write a million of them.
+/**
+ * Writes text into `buffer` at `at` as UTF-8 and returns where it ends. The buffer must have room
+ * for 3 bytes a UTF-16 unit of the text.
+ */
+function writeUtf8(buffer, at, text) {
+    const length = text.length;
+    // Names are nearly always short and ASCII: a loop is quicker than a call to the encoder for them.
+    if (length > 64)
+        return at + buffer.write(text, at, 'utf8');
+    for (let index = 0; index < length; index++) {
+        const code = text.charCodeAt(index);
+        if (code >= 0x80)
+            return at + index + buffer.write(text.slice(index), at + index, 'utf8');
+        buffer[at + index] = code;
+    }
+    return at + length;
+}
+
 ;// CONCATENATED MODULE: ./src/image/tree-store.ts
 // The nodes of a filesystem tree, kept compact enough for a million files in a few tens of MB.
 //
@@ -808,6 +828,7 @@ function decompressor(compression) {
 // bytes packed into one buffer; and one open-addressing hash table, shared by all directories,
 // finds a child by its parent and name. The children of a directory form a list in the order they
 // were added, as a Map iterates. About 31 bytes a node remain, plus its name and its table slots.
+
 /** No node: the end of a list, an empty slot. */
 const NONE = -1;
 /** The root directory's id. */
@@ -890,17 +911,7 @@ class TreeStore {
         const length = text.length;
         if (length * 3 > this.key.length)
             this.key = Buffer.allocUnsafe(length * 3);
-        const key = this.key;
-        // Names are nearly always short and ASCII: a loop is quicker than a call to the encoder for them.
-        if (length > 64)
-            return key.write(text, 0, 'utf8');
-        for (let index = 0; index < length; index++) {
-            const code = text.charCodeAt(index);
-            if (code >= 0x80)
-                return key.write(text, 0, 'utf8');
-            key[index] = code;
-        }
-        return length;
+        return writeUtf8(this.key, 0, text);
     }
     /** Where the next `/` of the key is from `start`, or `end`. */
     nextSlash(start, end) {
@@ -2073,6 +2084,7 @@ function checkLayerPackages(value) {
 
 
 
+
 /** Bump when the files' meaning changes: older folders are then ignored. */
 const LAYER_STORE_VERSION = 3;
 const COMPRESSIONS = ['gzip', 'zstd', 'none'];
@@ -2117,14 +2129,23 @@ const PARTIAL = /\.partial$/;
 /** A partial file this old was left by a run that died: nobody will rename it. */
 const ABANDONED_MS = 60 * 60 * 1000;
 const ENTRY_KINDS = 7;
+const TAB = 0x09;
+const NEWLINE = 0x0a;
 const escapeName = (name) => /[\\\t\n]/.test(name) ? name.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n') : name;
 const unescapeName = (name) => name.includes('\\') ? name.replace(/\\(\\|t|n)/g, (_, c) => (c === 't' ? '\t' : c === 'n' ? '\n' : '\\')) : name;
+/** Entries are written in pieces of this many bytes. */
+const ENTRIES_CHUNK_BYTES = 1 << 18;
+/**
+ * Writes a layer's entries file as the layer is read. Lines go straight into a buffer of bytes:
+ * a line kept as a string until its piece is written outlives the young generation's collections,
+ * and a million of them grew V8's young generation to its limit and filled the old one.
+ */
 class LayerEntryWriter {
     file;
     stream;
     partial;
-    buffered = [];
-    bufferedLength = 0;
+    chunk = Buffer.allocUnsafe(ENTRIES_CHUNK_BYTES);
+    chunkUsed = 0;
     /** The first error of the file's stream: kept for close(), never left unhandled (it would end the process). */
     failure;
     entries = 0;
@@ -2136,26 +2157,36 @@ class LayerEntryWriter {
         this.stream.on('error', error => (this.failure ??= error));
     }
     add(path, kind, size, linkName) {
-        const line = `${kind}\t${size}\t${escapeName(path)}\t${linkName === '' ? '' : escapeName(linkName)}\n`;
-        this.buffered.push(line);
-        this.bufferedLength += line.length;
+        const name = escapeName(path);
+        const link = linkName === '' ? '' : escapeName(linkName);
+        // The kind's digit, the size's at most 22 characters, three tabs, a newline; 3 bytes a unit of the names.
+        const most = 27 + 3 * (name.length + link.length);
+        if (this.chunkUsed + most > this.chunk.length)
+            this.flush(most);
+        const chunk = this.chunk;
+        let at = this.chunkUsed;
+        chunk[at++] = 0x30 + kind;
+        chunk[at++] = TAB;
+        at += chunk.write(String(size), at, 'latin1');
+        chunk[at++] = TAB;
+        at = writeUtf8(chunk, at, name);
+        chunk[at++] = TAB;
+        at = writeUtf8(chunk, at, link);
+        chunk[at++] = NEWLINE;
+        this.chunkUsed = at;
         this.entries++;
-        if (this.bufferedLength > 1 << 18)
-            this.flush();
     }
-    flush() {
-        if (this.buffered.length === 0)
-            return;
-        if (this.failure !== undefined) {
-            this.buffered = [];
-            this.bufferedLength = 0;
-            return;
+    /** Hands the piece written so far to the file, and starts one with room for at least `room` bytes. */
+    flush(room = 0) {
+        if (this.chunkUsed > 0 && this.failure === undefined) {
+            this.bytes += this.chunkUsed;
+            this.stream.write(this.chunk.subarray(0, this.chunkUsed));
+            this.chunk = Buffer.allocUnsafe(Math.max(ENTRIES_CHUNK_BYTES, room));
         }
-        const text = this.buffered.join('');
-        this.bytes += Buffer.byteLength(text);
-        this.stream.write(text);
-        this.buffered = [];
-        this.bufferedLength = 0;
+        else if (room > this.chunk.length) {
+            this.chunk = Buffer.allocUnsafe(room);
+        }
+        this.chunkUsed = 0;
     }
     async close() {
         this.flush();
